@@ -1,0 +1,159 @@
+package logging
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/resync/resync/internal/config"
+)
+
+// AccessLog returns middleware that logs one info record per request on
+// logger: kind=access, client, method, path, query, proto, status, bytes,
+// duration_us, user_agent, referer and correlation_id (taken from the
+// X-Correlation-ID response header an inner middleware sets, else from the
+// request). With cfg.Access off it returns the handler unchanged.
+//
+// The client is the peer address, unless the peer is in
+// cfg.TrustedProxies: then X-Forwarded-For is read from the right, skipping
+// trusted hops, and the first untrusted address is the client. Nobody else
+// can choose the client address that logs (and rate limits) see.
+func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) http.Handler, error) {
+	if !cfg.Access {
+		return func(h http.Handler) http.Handler { return h }, nil
+	}
+	trusted := make([]netip.Prefix, 0, len(cfg.TrustedProxies))
+	for _, s := range cfg.TrustedProxies {
+		p, err := netip.ParsePrefix(strings.TrimSpace(s))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(s))
+			if aerr != nil {
+				return nil, fmt.Errorf("parse trusted proxy %q: %w", s, err)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		trusted = append(trusted, p.Masked())
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !logger.Enabled(r.Context(), slog.LevelInfo) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			start := time.Now()
+			rw := rwPool.Get().(*recorder)
+			rw.ResponseWriter, rw.status, rw.bytes = w, 0, 0
+			defer func() {
+				rw.ResponseWriter = nil
+				rwPool.Put(rw)
+			}()
+			next.ServeHTTP(rw, r)
+			status := rw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			cid := w.Header().Get("X-Correlation-ID")
+			if cid == "" {
+				cid = r.Header.Get("X-Correlation-ID")
+			}
+			attrs := [...]slog.Attr{
+				slog.String(keyKind, kindAccess),
+				slog.String(keyClient, clientAddr(r, trusted)),
+				slog.String(keyMethod, r.Method),
+				slog.String(keyPath, r.URL.Path),
+				slog.String(keyQuery, r.URL.RawQuery),
+				slog.String(keyProto, r.Proto),
+				slog.Int(keyStatus, status),
+				slog.Int64(keyBytes, rw.bytes),
+				slog.Int64(keyDurationUS, time.Since(start).Microseconds()),
+				slog.String(keyUserAgent, r.UserAgent()),
+				slog.String(keyReferer, r.Referer()),
+				slog.String(keyCorrelationID, cid),
+			}
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
+		})
+	}, nil
+}
+
+// clientAddr picks the client address as described on AccessLog.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil { // a unix socket peer has no IP address
+		if host == "" || host == "@" {
+			return "-"
+		}
+		return host
+	}
+	peer = peer.Unmap()
+	if len(trusted) == 0 || !isTrusted(peer, trusted) {
+		return peer.String()
+	}
+	client := peer
+	xff := r.Header.Values("X-Forwarded-For")
+	for i := len(xff) - 1; i >= 0; i-- {
+		hops := strings.Split(xff[i], ",")
+		for j := len(hops) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[j]))
+			if err != nil {
+				return client.String() // garbage: stop at the last trusted hop
+			}
+			client = a.Unmap()
+			if !isTrusted(client, trusted) {
+				return client.String()
+			}
+		}
+	}
+	return client.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+var rwPool = sync.Pool{New: func() any { return new(recorder) }}
+
+// recorder notes the status and body size. Unwrap lets
+// http.ResponseController reach Hijack, deadlines and the like.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *recorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,256 @@
+package logging
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+const textTime = "2006-01-02T15:04:05.000Z07:00"
+
+// appendText renders one line: "time LEVEL message key=value …". Control
+// characters in the message are escaped so a record is always one line, which
+// keeps files greppable and lets a reader count records by lines.
+func appendText(b []byte, e *entry) []byte {
+	if e.access {
+		b = appendCombined(b, e)
+		return append(b, '\n')
+	}
+	b = e.time.AppendFormat(b, textTime)
+	b = append(b, ' ')
+	b = append(b, levelName(e.level)...)
+	b = append(b, ' ')
+	b = appendEscaped(b, e.msg)
+	for _, a := range e.attrs {
+		b = append(b, ' ')
+		b = appendTextAttr(b, a)
+	}
+	return append(b, '\n')
+}
+
+func appendTextAttr(b []byte, a kv) []byte {
+	b = append(b, a.key...)
+	b = append(b, '=')
+	start := len(b)
+	b = appendValue(b, a.val)
+	if needsQuote(b[start:]) {
+		s := string(b[start:])
+		b = strconv.AppendQuote(b[:start], s)
+	}
+	return b
+}
+
+// appendCombined renders gunicorn's access format
+// %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
+// followed by duration_us, correlation_id and any other attribute as key=value.
+// The user field is always "-": resync does not log credentials.
+func appendCombined(b []byte, e *entry) []byte {
+	str := func(k string) string {
+		if v, ok := e.lookup(k); ok {
+			return v.String()
+		}
+		return ""
+	}
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	b = append(b, dash(str(keyClient))...)
+	b = append(b, " - - ["...)
+	b = e.time.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, "] \""...)
+	b = appendQuoted(b, str(keyMethod))
+	b = append(b, ' ')
+	b = appendQuoted(b, str(keyPath))
+	if q := str(keyQuery); q != "" {
+		b = append(b, '?')
+		b = appendQuoted(b, q)
+	}
+	b = append(b, ' ')
+	b = appendQuoted(b, str(keyProto))
+	b = append(b, "\" "...)
+	b = append(b, dash(str(keyStatus))...)
+	b = append(b, ' ')
+	b = append(b, dash(str(keyBytes))...)
+	b = append(b, " \""...)
+	b = appendQuoted(b, dash(str(keyReferer)))
+	b = append(b, "\" \""...)
+	b = appendQuoted(b, dash(str(keyUserAgent)))
+	b = append(b, '"')
+	for _, a := range e.attrs {
+		switch a.key {
+		case keyKind, keyClient, keyMethod, keyPath, keyQuery, keyProto, keyStatus,
+			keyBytes, keyReferer, keyUserAgent:
+			continue
+		}
+		b = append(b, ' ')
+		b = appendTextAttr(b, a)
+	}
+	return b
+}
+
+// appendJSON renders one JSON object per line with flat dotted keys.
+func appendJSON(b []byte, e *entry) []byte {
+	b = append(b, `{"time":"`...)
+	b = e.time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"`...)
+	b = append(b, levelName(e.level)...)
+	b = append(b, `","msg":`...)
+	b = appendJSONString(b, e.msg)
+	for _, a := range e.attrs {
+		b = append(b, ',')
+		b = appendJSONString(b, a.key)
+		b = append(b, ':')
+		b = appendJSONValue(b, a.val)
+	}
+	return append(b, "}\n"...)
+}
+
+func appendValue(b []byte, v slog.Value) []byte {
+	switch v.Kind() {
+	case slog.KindString:
+		return append(b, v.String()...)
+	case slog.KindInt64:
+		return strconv.AppendInt(b, v.Int64(), 10)
+	case slog.KindUint64:
+		return strconv.AppendUint(b, v.Uint64(), 10)
+	case slog.KindFloat64:
+		return strconv.AppendFloat(b, v.Float64(), 'g', -1, 64)
+	case slog.KindBool:
+		return strconv.AppendBool(b, v.Bool())
+	case slog.KindDuration:
+		return append(b, v.Duration().String()...)
+	case slog.KindTime:
+		return v.Time().AppendFormat(b, time.RFC3339Nano)
+	}
+	if err, ok := v.Any().(error); ok {
+		return append(b, err.Error()...)
+	}
+	return fmt.Append(b, v.Any())
+}
+
+func appendJSONValue(b []byte, v slog.Value) []byte {
+	switch v.Kind() {
+	case slog.KindInt64:
+		return strconv.AppendInt(b, v.Int64(), 10)
+	case slog.KindUint64:
+		return strconv.AppendUint(b, v.Uint64(), 10)
+	case slog.KindFloat64:
+		f := v.Float64()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return appendJSONString(b, strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	case slog.KindBool:
+		return strconv.AppendBool(b, v.Bool())
+	case slog.KindDuration:
+		return strconv.AppendInt(b, int64(v.Duration()), 10)
+	case slog.KindString:
+		return appendJSONString(b, v.String())
+	case slog.KindAny:
+		if _, isErr := v.Any().(error); !isErr {
+			if m, ok := v.Any().(json.Marshaler); ok {
+				if j, err := m.MarshalJSON(); err == nil && json.Valid(j) {
+					return append(b, j...)
+				}
+			}
+		}
+	}
+	return appendJSONString(b, string(appendValue(nil, v)))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendEscaped copies s, escaping control characters and backslashes, so
+// that a multi-line message stays on one line.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c == '\\':
+			b = append(b, '\\', '\\')
+		case c < 0x20 || c == 0x7f:
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendQuoted is appendEscaped that also escapes '"', for the quoted fields
+// of the combined format (a client-controlled User-Agent cannot forge fields).
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '\\', '"')
+			continue
+		}
+		b = appendEscaped(b, s[i:i+1])
+	}
+	return b
+}
+
+func needsQuote(v []byte) bool {
+	if len(v) == 0 {
+		return true
+	}
+	for _, c := range v {
+		if c <= ' ' || c == '=' || c == '"' || c == 0x7f || c == '\\' {
+			return true
+		}
+	}
+	return !utf8.Valid(v)
+}

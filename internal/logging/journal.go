@@ -1,0 +1,180 @@
+package logging
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// journalSocket is journald's native socket. Tests point it at their own
+// unixgram socket; it is deliberately not configurable from outside.
+var journalSocket = "/run/systemd/journal/socket"
+
+// stderrIsJournal reports whether stderr is the stream systemd connected to
+// journald: JOURNAL_STREAM holds "device:inode" of that stream (systemd.exec(5)).
+func stderrIsJournal(stderr *os.File) bool {
+	dev, ino, ok := strings.Cut(os.Getenv("JOURNAL_STREAM"), ":")
+	if !ok {
+		return false
+	}
+	d, err1 := strconv.ParseUint(dev, 10, 64)
+	i, err2 := strconv.ParseUint(ino, 10, 64)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	fi, err := stderr.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && uint64(st.Dev) == d && uint64(st.Ino) == i
+}
+
+// journal sends entries over journald's native protocol
+// (https://systemd.io/JOURNAL_NATIVE_PROTOCOL/): one datagram per entry, or,
+// when the entry exceeds the datagram limit, an empty datagram carrying a
+// sealed memfd with the entry, as sd_journal_sendv does. The socket is
+// blocking: if journald falls behind, senders wait (no record is dropped).
+type journal struct {
+	fd   int
+	addr *unix.SockaddrUnix
+}
+
+func openJournal(path string) (*journal, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open journald socket: %w", err)
+	}
+	// As libsystemd does: a large send buffer raises the datagram size limit,
+	// so that fewer entries need a memfd. The kernel caps it at wmem_max.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 8<<20)
+	return &journal{fd: fd, addr: &unix.SockaddrUnix{Name: path}}, nil
+}
+
+func (j *journal) send(b []byte) error {
+	err := unix.Sendmsg(j.fd, b, nil, j.addr, 0)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EMSGSIZE) && !errors.Is(err, unix.ENOBUFS) {
+		return fmt.Errorf("send to journald %s: %w", j.addr.Name, err)
+	}
+	return j.sendMemfd(b)
+}
+
+// sendMemfd passes b in a memfd. journald refuses a memfd that is not sealed
+// against writes, growth and shrinking: the receiver must be able to trust
+// that the content it reads is the content that was sent.
+func (j *journal) sendMemfd(b []byte) error {
+	mfd, err := unix.MemfdCreate("resync-journal", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return fmt.Errorf("create journal memfd: %w", err)
+	}
+	defer unix.Close(mfd)
+	for rest := b; len(rest) > 0; {
+		n, err := unix.Write(mfd, rest)
+		if err != nil {
+			return fmt.Errorf("write journal memfd: %w", err)
+		}
+		rest = rest[n:]
+	}
+	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
+	if _, err := unix.FcntlInt(uintptr(mfd), unix.F_ADD_SEALS, seals); err != nil {
+		return fmt.Errorf("seal journal memfd: %w", err)
+	}
+	if err := unix.Sendmsg(j.fd, nil, unix.UnixRights(mfd), j.addr, 0); err != nil {
+		return fmt.Errorf("send memfd to journald %s: %w", j.addr.Name, err)
+	}
+	return nil
+}
+
+func (j *journal) close() error { return unix.Close(j.fd) }
+
+// appendJournal serialises e in the native format. Values containing a
+// newline use the binary-safe form: NAME\n, 64-bit little-endian length,
+// data, \n. Attribute keys become field names (see fieldName).
+func appendJournal(b []byte, e *entry, scratch []byte) []byte {
+	if e.access {
+		scratch = appendCombined(scratch[:0], e)
+		b = appendJournalField(b, "MESSAGE", scratch)
+	} else {
+		b = appendJournalField(b, "MESSAGE", e.msg)
+	}
+	b = append(b, "PRIORITY="...)
+	b = append(b, priority(e.level), '\n')
+	b = append(b, "SYSLOG_IDENTIFIER=resync\n"...)
+	for _, a := range e.attrs {
+		scratch = appendValue(scratch[:0], a.val)
+		b = appendJournalField(b, fieldName(a.key), scratch)
+	}
+	return b
+}
+
+func appendJournalField[T string | []byte](b []byte, name string, v T) []byte {
+	b = append(b, name...)
+	if !containsNewline(v) {
+		b = append(b, '=')
+		b = append(b, v...)
+		return append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(v)))
+	b = append(b, v...)
+	return append(b, '\n')
+}
+
+func containsNewline[T string | []byte](v T) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\n' {
+			return true
+		}
+	}
+	return false
+}
+
+// Fields the entry sets itself; an attribute with such a name gets a prefix
+// rather than a second value (journald would keep both).
+var ownFields = map[string]bool{
+	"MESSAGE": true, "PRIORITY": true, "SYSLOG_IDENTIFIER": true, "SYSLOG_PID": true,
+	"SYSLOG_FACILITY": true, "SYSLOG_TIMESTAMP": true, "MESSAGE_ID": true,
+}
+
+var fieldNames sync.Map // attribute key -> field name; keys come from code, so bounded
+
+// fieldName maps an attribute key to a valid journal field name: upper case
+// letters, digits and '_', not starting with a digit or '_' (a leading '_'
+// marks fields only journald may set), at most 64 bytes. So worker_pid becomes
+// WORKER_PID and req.method REQ_METHOD.
+func fieldName(key string) string {
+	if v, ok := fieldNames.Load(key); ok {
+		return v.(string)
+	}
+	b := make([]byte, 0, len(key)+2)
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			b = append(b, c-'a'+'A')
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			b = append(b, c)
+		default:
+			b = append(b, '_')
+		}
+	}
+	name := strings.TrimLeft(string(b), "_")
+	if name == "" || (name[0] >= '0' && name[0] <= '9') || ownFields[name] {
+		name = "F_" + name
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	fieldNames.Store(key, name)
+	return name
+}
