@@ -1,0 +1,51 @@
+// Package config owns resync's settings: their names, defaults and validation,
+// and the systemd EnvironmentFile syntax they are read from.
+//
+// Settings come from the process environment overlaid by the env file
+// (RESYNC_ENV_FILE, default /etc/resync/env): under systemd the unit's
+// EnvironmentFile= already put the file into the environment at start, and on
+// reload the file is the newer truth, so the file wins.
+package config
+
+import "time"
+
+// Config is the effective configuration. The master validates it and hands it to
+// workers as environment variables (see Environ), so a worker never reads the file.
+type Config struct {
+	Mode              string // RESYNC_MODE: development | production
+	Bind              string // RESYNC_BIND: host:port or unix:/path
+	Workers           int    // RESYNC_WORKERS resolved to a count
+	WorkersAuto       bool   // RESYNC_WORKERS was "auto"
+	Timeout           time.Duration
+	GracefulTimeout   time.Duration
+	Keepalive         time.Duration
+	HeaderTimeout     time.Duration // RESYNC_HEADER_TIMEOUT: slow-client guard
+	MaxRequests       int
+	MaxRequestsJitter int
+	EnvFile           string
+	RuntimeDir        string // RESYNC_RUNTIME_DIR: control socket lives here
+
+	Log     LogConfig
+	Metrics MetricsConfig
+}
+
+// LogConfig holds the logging settings (RESYNC_LOG_*, RESYNC_ACCESS_LOG*, RESYNC_TRUSTED_PROXIES).
+type LogConfig struct {
+	Level          string   // RESYNC_LOG_LEVEL: debug | info | warn | error
+	Format         string   // RESYNC_LOG_FORMAT: text | json
+	Access         bool     // RESYNC_ACCESS_LOG: on | off
+	File           string   // RESYNC_LOG_FILE
+	AccessFile     string   // RESYNC_ACCESS_LOG_FILE
+	MaxSizeMB      int      // RESYNC_LOG_MAX_SIZE_MB
+	MaxBackups     int      // RESYNC_LOG_MAX_BACKUPS
+	MaxAgeDays     int      // RESYNC_LOG_MAX_AGE_DAYS
+	Compress       bool     // RESYNC_LOG_COMPRESS
+	TrustedProxies []string // RESYNC_TRUSTED_PROXIES: CIDR list, validated
+}
+
+// MetricsConfig holds the observability settings.
+type MetricsConfig struct {
+	Enabled        bool   // RESYNC_METRICS: on | off
+	AdminToken     string // RESYNC_ADMIN_TOKEN
+	WorkerMaxRSSMB int    // RESYNC_WORKER_MAX_RSS_MB, 0 = off
+}
