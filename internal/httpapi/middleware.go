@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// HeaderCorrelationID is read from the request or generated, and echoed.
+const HeaderCorrelationID = "X-Correlation-ID"
+
+type ctxKey struct{}
+
+// CorrelationID returns the request's correlation id.
+func CorrelationID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+func correlationID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(HeaderCorrelationID)
+		if id == "" || len(id) > 128 {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set(HeaderCorrelationID, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	})
+}
+
+// Request limits, gunicorn's defaults: its operators' proxies are tuned to them.
+const (
+	MaxRequestLine  = 4094
+	MaxHeaderFields = 100
+	MaxHeaderField  = 8190
+	// MaxHeaderBytes lets every request our own checks would accept reach
+	// them; beyond it net/http answers 431 itself.
+	MaxHeaderBytes = MaxRequestLine + MaxHeaderFields*(MaxHeaderField+2)
+)
+
+func limits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Method)+1+len(r.RequestURI)+1+len(r.Proto) > MaxRequestLine {
+			writeError(w, http.StatusRequestURITooLong, "Request line too long")
+			return
+		}
+		fields := 0
+		for name, values := range r.Header {
+			for _, v := range values {
+				fields++
+				if len(name)+2+len(v) > MaxHeaderField {
+					writeError(w, http.StatusRequestHeaderFieldsTooLarge, "Header field too large: "+name)
+					return
+				}
+			}
+		}
+		if fields > MaxHeaderFields {
+			writeError(w, http.StatusRequestHeaderFieldsTooLarge, "Too many header fields")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// timeout gives a request that runs past d a 503 and cancels its context;
+// the worker goes on serving the others.
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.TimeoutHandler(next, d, `{"detail":"Request timed out"}`)
+}
+
+// recoverPanics turns a handler panic into a 500 for that request alone.
+// http.ErrAbortHandler is net/http's own way to abort a response: let it through.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"correlation_id", CorrelationID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, "Internal Server Error")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,28 @@
+//go:build testhooks
+
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// Routes that let the integration tests make a request slow or make it panic.
+// Built only with -tags testhooks; a release binary has none of them.
+func init() {
+	testRoutes = func(r *mux.Router) {
+		r.HandleFunc("/debug/sleep", func(w http.ResponseWriter, req *http.Request) {
+			d, _ := time.ParseDuration(req.URL.Query().Get("d"))
+			select {
+			case <-time.After(d):
+				writeJSON(w, http.StatusOK, map[string]string{"slept": d.String()})
+			case <-req.Context().Done():
+			}
+		})
+		r.HandleFunc("/debug/panic", func(http.ResponseWriter, *http.Request) {
+			panic("test panic")
+		})
+	}
+}

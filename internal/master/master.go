@@ -1,0 +1,144 @@
+package master
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/sdnotify"
+)
+
+// Spawner starts a worker of a generation with a configuration.
+type Spawner interface {
+	Spawn(generation int, cfg config.Config) (Proc, error)
+}
+
+// Proc is a started worker process.
+type Proc interface {
+	PID() int
+	Signal(syscall.Signal) error
+	// Wait reaps the process: its exit code (-1 when a signal killed it) and
+	// a description for the log.
+	Wait() (code int, how string)
+}
+
+// Options are the master's collaborators; cmd/resync wires the real ones.
+type Options struct {
+	Config     config.Config
+	Spawner    Spawner
+	Load       func() (config.Config, error) // re-reads the env file on reload
+	Notes      <-chan sdnotify.Note          // from the workers' notify socket
+	Calls      <-chan control.Call           // from the control socket
+	Systemd    func(state string)            // sd_notify to systemd; a no-op off systemd
+	Watchdog   time.Duration                 // WATCHDOG_USEC, 0 when off
+	ReopenLogs func()                        // SIGUSR1
+	RSS        func(pid int) uint64          // for status lines; 0 when unknown
+	Logger     *slog.Logger
+}
+
+// ExitBoot is the exit code with which a worker says it cannot start at all.
+const ExitBoot = 3
+
+const (
+	tickEvery       = 100 * time.Millisecond
+	killGrace       = 3 * time.Second // SIGABRT/SIGINT → SIGKILL
+	maxBootFailures = 5               // in a row, with nobody serving: give up
+	maxBackoff      = 10 * time.Second
+)
+
+// ErrBoot is returned when no worker could be started.
+var ErrBoot = errors.New("worker failed to boot")
+
+type exit struct {
+	pid  int
+	code int
+	how  string
+}
+
+// Master is the supervisor's state. Only Run's goroutine touches it.
+type Master struct {
+	opt     Options
+	log     *slog.Logger
+	cfg     config.Config
+	gen     int // the generation new workers join
+	lastGen int // generations are never reused, even after an abandoned reload
+	target  int
+	workers map[int]*worker
+	exits   chan exit
+	started time.Time
+
+	bootFailures int
+	backoff      time.Duration
+	nextSpawn    time.Time
+
+	reload     *reload
+	lastReload string
+	readySent  bool
+	status     string
+	lastPing   time.Time
+
+	retiredRequests uint64 // folded in when a worker exits, so totals never go back
+	stopping        bool
+	fatal           error
+}
+
+// New prepares a master; Run starts it.
+func New(opt Options) *Master {
+	return &Master{
+		opt: opt, log: opt.Logger, cfg: opt.Config, gen: 1, lastGen: 1,
+		target: opt.Config.Workers, workers: map[int]*worker{},
+		exits: make(chan exit, 16), started: time.Now(), lastReload: "none",
+	}
+}
+
+// Run supervises until shutdown. It returns nil after a clean shutdown and an
+// error (wrapping ErrBoot) when workers could not be started.
+func (m *Master) Run() error {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
+		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+
+	for {
+		m.pass(time.Now())
+		if m.stopping && len(m.workers) == 0 {
+			m.log.Info("shutdown complete")
+			return m.fatal
+		}
+		select {
+		case sig := <-sigs:
+			m.handleSignal(sig.(syscall.Signal))
+		case e := <-m.exits:
+			m.handleExit(e, time.Now())
+		case n := <-m.opt.Notes:
+			m.handleNote(n, time.Now())
+		case c := <-m.opt.Calls:
+			m.handleCall(c)
+		case <-tick.C:
+		}
+	}
+}
+
+// pass is the work done after every event, whatever it was.
+func (m *Master) pass(now time.Time) {
+	m.murder(now)
+	if !m.stopping {
+		m.manage(now)
+		m.retire(now)
+		m.finishReload(now)
+	}
+	m.report(now)
+}
+
+func (m *Master) notify(state string) {
+	if m.opt.Systemd != nil {
+		m.opt.Systemd(state)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !testhooks
+
+package worker
+
+func bootHook() error { return nil }

@@ -1,0 +1,5 @@
+package worker
+
+import "github.com/resync/resync/internal/httpapi"
+
+const maxHeaderBytes = httpapi.MaxHeaderBytes

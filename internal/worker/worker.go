@@ -1,0 +1,136 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/listen"
+	"github.com/resync/resync/internal/sdnotify"
+)
+
+// ErrBoot wraps failures that happen before serving: respawning cannot fix them.
+var ErrBoot = errors.New("worker failed to boot")
+
+// Run serves handler until the master stops this worker. It returns nil after
+// a clean drain.
+func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
+	if err := bootHook(); err != nil {
+		return err
+	}
+	listeners, err := listen.FromEnv()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBoot, err)
+	}
+	w := &worker{cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter)}
+	srv := &http.Server{
+		Handler:           w.count(handler),
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		IdleTimeout:       cfg.Keepalive,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	serveErr := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { serveErr <- srv.Serve(l) }()
+	}
+	notify("READY=1\nSTATUS=serving\n")
+
+	ppid := os.Getppid()
+	beat := time.NewTicker(heartbeatEvery(cfg.Timeout))
+	defer beat.Stop()
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGTERM:
+				return w.drain(srv)
+			case syscall.SIGINT, syscall.SIGQUIT:
+				return srv.Close()
+			}
+			// SIGHUP: the master reloads, not us; a terminal hangup must not kill workers.
+		case err := <-serveErr:
+			if errors.Is(err, http.ErrServerClosed) {
+				continue
+			}
+			return fmt.Errorf("serve: %w", err)
+		case <-beat.C:
+			if os.Getppid() != ppid {
+				log.Warn("master is gone; draining")
+				return w.drain(srv)
+			}
+			notify("WATCHDOG=1\nX_RESYNC_REQUESTS=" + strconv.FormatUint(w.served.Load(), 10) + "\n")
+		}
+	}
+}
+
+type worker struct {
+	cfg     config.Config
+	log     *slog.Logger
+	budget  uint64 // 0 = never recycle
+	served  atomic.Uint64
+	recycle sync.Once
+}
+
+// count tallies requests and, when the budget is spent, asks once to be
+// replaced. It keeps serving: the master stops it only when the replacement is
+// ready, so capacity never dips.
+func (w *worker) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(rw, r)
+		if n := w.served.Add(1); w.budget > 0 && n >= w.budget {
+			w.recycle.Do(func() {
+				w.log.Info("request budget spent; asking to be recycled", "requests", n)
+				notify("X_RESYNC_RECYCLE=max-requests\nX_RESYNC_REQUESTS=" + strconv.FormatUint(n, 10) + "\n")
+			})
+		}
+	})
+}
+
+// drain stops accepting, lets in-flight requests finish, and tells keep-alive
+// clients to close (Connection: close) so none sends into a closing socket.
+func (w *worker) drain(srv *http.Server) error {
+	notify("STOPPING=1\nSTATUS=draining\n")
+	srv.SetKeepAlivesEnabled(false)
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.GracefulTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	return nil
+}
+
+// budget adds jitter so that workers started together are not recycled together.
+func budget(max, jitter int) uint64 {
+	if max <= 0 {
+		return 0
+	}
+	if jitter > 0 {
+		max += rand.IntN(jitter + 1)
+	}
+	return uint64(max)
+}
+
+// heartbeatEvery is well inside the master's RESYNC_TIMEOUT: a missed beat or
+// two under load must not cost a worker its life.
+func heartbeatEvery(timeout time.Duration) time.Duration {
+	return min(max(timeout/4, 10*time.Millisecond), time.Second)
+}
+
+func notify(state string) {
+	_, _ = sdnotify.Send(state)
+}
