@@ -5,7 +5,8 @@
 # settings in internal/config, the man pages with `man --warnings`, lintian and
 # rpmlint (zero errors; overrides only with a written reason).
 #
-#   VERSION   package and binary version (default 0.1.<commit count>)
+#   VERSION   package and binary version (default: the newest entry of
+#             packaging/changelog.yaml; the package release is always 1)
 #   OUT       output directory (default dist)
 #   FORMATS   packagers to run (default "deb rpm")
 #   NOLINT=1  skip the checks (used for the e2e "previous version" package)
@@ -16,7 +17,8 @@ export PATH="$PATH:/usr/local/go/bin"
 out=${OUT:-dist}
 formats=${FORMATS:-deb rpm}
 if [ -z "${VERSION:-}" ]; then
-	VERSION=0.1.$(git rev-list --count HEAD 2>/dev/null || echo 0)
+	# The changelog is the version's source of truth, as in Debian.
+	VERSION=$(sed -n 's/^- semver: *\([^-]*\)-1$/\1/p' packaging/changelog.yaml | head -n 1)
 fi
 case "$VERSION" in [0-9]*) ;; *) echo "package.sh: VERSION must start with a digit: $VERSION" >&2; exit 1 ;; esac
 ARCH=$(go env GOARCH)
@@ -49,12 +51,12 @@ if [ "${NOLINT:-}" != 1 ]; then
 fi
 
 for format in $formats; do
-	rm -f "$out"/resync[_-]"$VERSION"[_-]*."$format"
+	rm -f "$out"/resync[_-]"$VERSION"-*."$format"
 	$nfpm package --config nfpm.yaml --packager "$format" --target "$out/"
 done
 
 if [ "${NOLINT:-}" != 1 ]; then
-	for deb in "$out"/resync_"$VERSION"_*.deb; do
+	for deb in "$out"/resync_"$VERSION"-*_*.deb; do
 		[ -e "$deb" ] || continue
 		if command -v lintian >/dev/null; then
 			# --fail-on error: warnings are reported, errors fail the build.
@@ -64,8 +66,8 @@ if [ "${NOLINT:-}" != 1 ]; then
 	for rpm in "$out"/resync-"$VERSION"-*.rpm; do
 		[ -e "$rpm" ] || continue
 		if command -v rpmlint >/dev/null; then
-			rpmlint -r packaging/rpmlintrc "$rpm"
+			rpmlint -c packaging/rpmlint.toml "$rpm"
 		fi
 	done
 fi
-ls -l "$out"/resync[_-]"$VERSION"[_-]*
+ls -l "$out"/resync[_-]"$VERSION"-*
