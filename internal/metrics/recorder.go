@@ -1,0 +1,129 @@
+package metrics
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// bucketBounds are the latency histogram's upper bounds in seconds, fixed so
+// that workers' histograms add up; a last bucket (+Inf) follows them. They span
+// a cached answer (sub-millisecond) to RESYNC_TIMEOUT's default (120 s).
+var bucketBounds = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+const numBuckets = 18 // len(bucketBounds) + 1 for +Inf
+
+// maxCode bounds the status codes counted one by one; net/http accepts 100-999.
+const maxCode = 1000
+
+// Recorder counts one worker's requests. Its methods are safe for concurrent
+// use and take no locks.
+type Recorder struct {
+	inFlight atomic.Int64
+	sumNanos atomic.Uint64
+	buckets  [numBuckets]atomic.Uint64
+	codes    [maxCode]atomic.Uint64
+}
+
+// NewRecorder returns a Recorder with every count at zero.
+func NewRecorder() *Recorder { return &Recorder{} }
+
+// Middleware counts every request next serves: in flight while it runs, then
+// its status code and latency. A handler that panics counts as a 500.
+func (rec *Recorder) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec.inFlight.Add(1)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			code := sw.code
+			p := recover()
+			if p != nil {
+				code = http.StatusInternalServerError
+			} else if code == 0 {
+				code = http.StatusOK
+			}
+			rec.observe(code, time.Since(start))
+			rec.inFlight.Add(-1)
+			if p != nil {
+				panic(p) // net/http logs it and, for ErrAbortHandler, stays quiet
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (rec *Recorder) observe(code int, d time.Duration) {
+	if code < 100 || code >= maxCode {
+		code = 0
+	}
+	rec.codes[code].Add(1)
+	rec.buckets[bucketOf(d.Seconds())].Add(1)
+	rec.sumNanos.Add(uint64(max(d, 0)))
+}
+
+func bucketOf(seconds float64) int {
+	for i, b := range bucketBounds {
+		if seconds <= b {
+			return i
+		}
+	}
+	return len(bucketBounds)
+}
+
+// Snapshot reads the counts. Fields are read one by one, not as one atomic
+// whole, so a snapshot taken under load may be a request apart between fields.
+func (rec *Recorder) Snapshot() Snapshot {
+	s := Snapshot{
+		InFlight:     rec.inFlight.Load(),
+		LatencyNanos: rec.sumNanos.Load(),
+		Buckets:      make([]uint64, numBuckets),
+		Codes:        map[int]uint64{},
+	}
+	for i := range rec.buckets {
+		s.Buckets[i] = rec.buckets[i].Load()
+		s.Requests += s.Buckets[i]
+	}
+	for c := range rec.codes {
+		if n := rec.codes[c].Load(); n != 0 {
+			s.Codes[c] = n
+		}
+	}
+	return s
+}
+
+// statusWriter remembers the status code. It passes Flush and Hijack through
+// and unwraps for http.ResponseController, so streaming and upgrades work.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 && code >= 200 { // 1xx are interim; the final code comes later
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
