@@ -217,7 +217,7 @@ func (p *envParser) push() {
 			Reason: "invalid variable name (letters, digits and _ only, not starting with a digit)"})
 	case !utf8.ValidString(a.Key) || !utf8.ValidString(a.Value):
 		p.errs = append(p.errs, &Error{File: p.name, Line: a.Line, Key: a.Key,
-			Value: strings.ToValidUTF8(a.Value, "\uFFFD"), Reason: "invalid UTF-8"})
+			Value: strings.ToValidUTF8(a.Value, "\uFFFD"), Reason: "invalid UTF-8 (systemd refuses the whole file)"})
 	default:
 		p.out = append(p.out, a)
 	}

@@ -108,7 +108,7 @@ func TestParseEnvFileErrors(t *testing.T) {
 		{"unterminated single quote", "B='abc",
 			[]string{`f:1: B="abc": quote opened here is never closed`}, nil},
 		{"bad utf8", "A=\xff\nB=2",
-			[]string{"f:1: A=\"\ufffd\": invalid UTF-8"}, []kv{{"B", "2"}}},
+			[]string{"f:1: A=\"\ufffd\": invalid UTF-8 (systemd refuses the whole file)"}, []kv{{"B", "2"}}},
 		{"NUL stops reading", "A=1\nB=x\x00y\nC=3",
 			[]string{`f:2: NUL byte in env file; systemd stops reading here`}, []kv{{"A", "1"}, {"B", "x"}}},
 	}

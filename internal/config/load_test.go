@@ -265,9 +265,10 @@ func TestDefaultRuntimeDir(t *testing.T) {
 func TestLoadFile(t *testing.T) {
 	path := writeFile(t, `# resync settings
 RESYNC_MODE=production
+RESYNC_WORKERS=bogus, but overridden below
 RESYNC_WORKERS = 4
 RESYNC_TIMEOUT="90"
-RESYNC_TRUSTED_PROXIES='10.0.0.0/8 \
+RESYNC_TRUSTED_PROXIES='172.16.0.0/12 \
   192.168.0.0/16'
 RESYNC_TRUSTED_PROXIES=10.0.0.0/8,\
 192.168.0.0/16
@@ -533,4 +534,19 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("round trip: %+v, %v\nwant %+v", again, err, c)
 		}
 	})
+}
+
+func BenchmarkLoad(b *testing.B) {
+	var tpl strings.Builder
+	Template(&tpl)
+	path := filepath.Join(b.TempDir(), "env")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(tpl.String(), "\n#RESYNC_", "\nRESYNC_")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	environ := append(os.Environ(), "RESYNC_ENV_FILE="+path)
+	for b.Loop() {
+		if _, err := Load(environ); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
