@@ -51,6 +51,7 @@ func (f *fileSink) maxBytes() int {
 // write writes one formatted record and returns a notice for the master to
 // emit, or nil.
 func (f *fileSink) write(b []byte, now time.Time) *entry {
+	probe := len(b) == 0 // NewMaster opening the file: not a record
 	if f.failing && now.Before(f.next) {
 		f.missed++
 		return nil
@@ -62,14 +63,14 @@ func (f *fileSink) write(b []byte, now time.Time) *entry {
 	}
 	if f.torn {
 		if _, err := f.lj.Write([]byte{'\n'}); err != nil {
-			return f.fail(err, now)
+			return f.fail(err, now, !probe)
 		}
 		f.torn = false
 	}
 	n, err := f.lj.Write(b)
 	if err != nil {
 		f.torn = n > 0
-		return f.fail(err, now)
+		return f.fail(err, now, !probe)
 	}
 	if !f.failing {
 		return nil
@@ -95,7 +96,7 @@ func (f *fileSink) rotate(now time.Time) *entry {
 		now = time.Now()
 	}
 	if err := f.lj.Rotate(); err != nil {
-		return f.fail(err, now)
+		return f.fail(err, now, false)
 	}
 	return nil
 }
@@ -111,8 +112,10 @@ func (f *fileSink) backupExists(now time.Time) bool {
 	return err == nil
 }
 
-func (f *fileSink) fail(err error, now time.Time) *entry {
-	f.missed++
+func (f *fileSink) fail(err error, now time.Time, lost bool) *entry {
+	if lost {
+		f.missed++
+	}
 	f.next = now.Add(f.retry)
 	_ = f.lj.Close() // reopen from scratch next time: the path may have been fixed
 	if f.failing {

@@ -1,0 +1,163 @@
+package logging
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resync/resync/internal/config"
+)
+
+// As root, permissions do not make a path unwritable. Two things do, and
+// both can be fixed by a test: a path under a regular file (ENOTDIR, the
+// "unwritable directory" case) and a log file that is a symlink to
+// /dev/full (every write fails with ENOSPC, the "full disk" case).
+func TestUnwritableLogFile(t *testing.T) {
+	cases := []struct {
+		name, want string
+		break_     func(t *testing.T, dir string) string // returns the log path
+		fix        func(t *testing.T, dir string)
+	}{
+		{
+			name: "path under a file", want: "not a directory",
+			break_: func(t *testing.T, dir string) string {
+				must(t, os.WriteFile(filepath.Join(dir, "logs"), nil, 0o644))
+				return filepath.Join(dir, "logs", "resync.log")
+			},
+			fix: func(t *testing.T, dir string) {
+				must(t, os.Remove(filepath.Join(dir, "logs")))
+				must(t, os.Mkdir(filepath.Join(dir, "logs"), 0o755))
+			},
+		},
+		{
+			name: "disk full", want: "no space left on device",
+			break_: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "resync.log")
+				must(t, os.Symlink("/dev/full", p))
+				return p
+			},
+			fix: func(t *testing.T, dir string) { must(t, os.Remove(filepath.Join(dir, "resync.log"))) },
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tc.break_(t, dir)
+			stderr, err := os.CreateTemp(dir, "stderr")
+			must(t, err)
+			m, err := NewMaster(config.LogConfig{Level: "info", File: path, MaxSizeMB: 1}, stderr)
+			must(t, err)
+			defer m.Close()
+			setRetry := func(next time.Time) {
+				m.mu.Lock()
+				m.file.retry, m.file.next = time.Hour, next
+				m.mu.Unlock()
+			}
+			log := m.Logger()
+			log.Info("first")
+			setRetry(time.Now().Add(time.Hour))
+			for i := 0; i < 1000; i++ {
+				log.Info("during", "i", i)
+			}
+			tc.fix(t, dir)
+			log.Info("fixed, but the retry is not due") // proves no retry per record
+			if _, err := os.Stat(path); err == nil {
+				t.Fatal("the file was retried before its retry interval")
+			}
+			setRetry(time.Time{})
+			log.Info("resumed")
+
+			out := readFile(t, stderr.Name())
+			if n := strings.Count(out, " ERROR "); n != 1 {
+				t.Errorf("stderr has %d error records, want 1:\n%.2000s", n, out)
+			}
+			errLine := grepLine(out, " ERROR ")
+			if !strings.Contains(errLine, tc.want) || !strings.Contains(errLine, path) {
+				t.Errorf("the error does not say why: %s", errLine)
+			}
+			for _, want := range []string{"INFO first", "i=999", "not due", "INFO resumed", "missed_records=1002"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("stderr lacks %q", want)
+				}
+			}
+			file := readFile(t, path)
+			if !strings.Contains(file, "log file is writable again") || !strings.HasSuffix(grepLine(file, "resumed"), "INFO resumed") {
+				t.Errorf("file after recovery:\n%s", file)
+			}
+			if strings.Contains(file, "during") {
+				t.Errorf("file holds records from while it was broken:\n%s", file)
+			}
+		})
+	}
+}
+
+func TestFileSinkDefaultRetryIsBounded(t *testing.T) {
+	f := newFileSink(filepath.Join(t.TempDir(), "f", "x.log"), 1, 0, 0, false)
+	if f.retry != time.Second {
+		t.Fatalf("retry %v", f.retry)
+	}
+}
+
+// JSON output: one valid object per line with flat keys, worker tags
+// included; access records stay structured.
+func TestJSONFormatOnStderr(t *testing.T) {
+	stderr, err := os.CreateTemp(t.TempDir(), "stderr")
+	must(t, err)
+	t.Setenv("JOURNAL_STREAM", "")
+	m, err := NewMaster(config.LogConfig{Level: "debug", Format: "json"}, stderr)
+	must(t, err)
+	defer m.Close()
+	m.Logger().With("a", 1).WithGroup("g").Debug("multi\nline \"q\"", "b", true, "d", 1500*time.Millisecond, "err", fmt.Errorf("x"))
+	m.Logger().Info("access", "kind", "access", "method", "GET", "status", 200)
+	lines := strings.Split(strings.TrimSpace(readFile(t, stderr.Name())), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %q", len(lines), lines)
+	}
+	var r map[string]any
+	must(t, json.Unmarshal([]byte(lines[0]), &r))
+	if r["msg"] != "multi\nline \"q\"" || r["level"] != "DEBUG" || r["a"] != 1.0 || r["g.b"] != true ||
+		r["g.d"] != 1.5e9 || r["g.err"] != "x" {
+		t.Errorf("record: %v", r)
+	}
+	must(t, json.Unmarshal([]byte(lines[1]), &r))
+	if r["method"] != "GET" || r["status"] != 200.0 {
+		t.Errorf("access record: %v", r)
+	}
+}
+
+func TestNewMasterRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []config.LogConfig{{Level: "verbose"}, {Format: "xml"}} {
+		if _, err := NewMaster(cfg, os.Stderr); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		} else if !strings.Contains(err.Error(), "verbose") && !strings.Contains(err.Error(), "xml") {
+			t.Errorf("error does not name the bad value: %v", err)
+		}
+	}
+}
+
+func grepLine(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	must(t, err)
+	return string(b)
+}
