@@ -38,7 +38,7 @@ func FreeMemory() (GCWorker, error) {
 	if err != nil {
 		return GCWorker{}, err
 	}
-	runtime.GC()
+	runtime.GC() // FreeOSMemory collects too; the first pass lets finalizers queue
 	debug.FreeOSMemory()
 	after, err := selfRSS()
 	if err != nil {

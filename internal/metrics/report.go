@@ -14,8 +14,8 @@ type Report struct {
 	Host        HostReport        `json:"host"`
 	Totals      Totals            `json:"totals"`
 	Workers     []WorkerReport    `json:"workers"`
-	Health      map[string]Health `json:"health,omitempty"`  // "redis", "upstream" once those exist
-	Errors      []string          `json:"errors,omitempty"`  // sources that failed this tick
+	Health      map[string]Health `json:"health,omitempty"` // "redis", "upstream" once those exist
+	Errors      []string          `json:"errors,omitempty"` // sources that failed this tick
 }
 
 // ProcessReport is the master's own resource use.
@@ -49,7 +49,7 @@ type Totals struct {
 	InFlight int64             `json:"in_flight"`
 	Codes    map[string]uint64 `json:"codes"`
 	Latency  Histogram         `json:"latency"`
-	Workers  int               `json:"workers"` // live now
+	Workers  int               `json:"workers"`  // live now
 	Restarts uint64            `json:"restarts"` // workers that exited on their own
 	Recycles uint64            `json:"recycles"` // retired for max requests or max RSS
 	Timeouts uint64            `json:"timeouts"` // killed for exceeding RESYNC_TIMEOUT
