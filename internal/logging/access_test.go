@@ -61,7 +61,7 @@ func TestAccessLogConfig(t *testing.T) {
 	}
 }
 
-var combined = regexp.MustCompile(`^192\.0\.2\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "POST /x\\"y HTTP/1\.1" 404 9 "https://ref/" "ua\\nforged" duration_us=\d+ correlation_id=req-9 worker_pid=7 generation=1\n$`)
+var combined = regexp.MustCompile(`^192\.0\.2\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "POST /x\\"y HTTP/1\.1" 404 19 "https://ref/" "ua\\nforged" duration_us=\d+ correlation_id=req-9 worker_pid=7 generation=1\n$`)
 
 // In text, one access record relayed from a worker is one gunicorn combined
 // line; a client cannot break the line or the quoting with its headers.
