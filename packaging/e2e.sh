@@ -58,9 +58,14 @@ done
 
 [ "${1:-}" = --trees-only ] && exit 0
 
-if ! ls dist/resync_*.deb >/dev/null 2>&1; then
+if ! ls dist/resync_*.deb dist/resync-*.rpm >/dev/null 2>&1; then
 	packaging/package.sh
 fi
+# The "previous version" for the upgrade test: this tree, packaged with a lower
+# version, so the upgrade runs the maintainer scripts of both versions.
+version=$(sed -n 's/^- semver: *\([^-]*\)-1$/\1/p' packaging/changelog.yaml | head -n 1)
+rm -rf dist/prev
+OUT=dist/prev VERSION="$version~prev" NOLINT=1 packaging/package.sh >/dev/null
 
 roots=""
 for suite in $suites; do roots="$roots${roots:+ }$cache/$suite"; done
