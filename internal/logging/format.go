@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -49,19 +50,25 @@ func appendTextAttr(b []byte, a kv) []byte {
 // followed by duration_us, correlation_id and any other attribute as key=value.
 // The user field is always "-": resync does not log credentials.
 func appendCombined(b []byte, e *entry) []byte {
+	// plain appends a value as is; strings are escaped like the quoted
+	// fields, so that no header can add a line or a field.
+	plain := func(b []byte, k string) []byte {
+		v, ok := e.lookup(k)
+		switch {
+		case !ok || (v.Kind() == slog.KindString && v.String() == ""):
+			return append(b, '-')
+		case v.Kind() == slog.KindString:
+			return appendQuoted(b, v.String())
+		}
+		return appendValue(b, v)
+	}
 	str := func(k string) string {
-		if v, ok := e.lookup(k); ok {
+		if v, ok := e.lookup(k); ok && v.Kind() == slog.KindString {
 			return v.String()
 		}
 		return ""
 	}
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
-	b = append(b, dash(str(keyClient))...)
+	b = plain(b, keyClient)
 	b = append(b, " - - ["...)
 	b = e.time.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)
@@ -75,13 +82,13 @@ func appendCombined(b []byte, e *entry) []byte {
 	b = append(b, ' ')
 	b = appendQuoted(b, str(keyProto))
 	b = append(b, "\" "...)
-	b = append(b, dash(str(keyStatus))...)
+	b = plain(b, keyStatus)
 	b = append(b, ' ')
-	b = append(b, dash(str(keyBytes))...)
+	b = plain(b, keyBytes)
 	b = append(b, " \""...)
-	b = appendQuoted(b, dash(str(keyReferer)))
+	b = plain(b, keyReferer)
 	b = append(b, "\" \""...)
-	b = appendQuoted(b, dash(str(keyUserAgent)))
+	b = plain(b, keyUserAgent)
 	b = append(b, '"')
 	for _, a := range e.attrs {
 		switch a.key {
@@ -233,14 +240,15 @@ func appendEscaped(b []byte, s string) []byte {
 // appendQuoted is appendEscaped that also escapes '"', for the quoted fields
 // of the combined format (a client-controlled User-Agent cannot forge fields).
 func appendQuoted(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '\\', '"')
-			continue
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			return appendEscaped(b, s)
 		}
-		b = appendEscaped(b, s[i:i+1])
+		b = appendEscaped(b, s[:i])
+		b = append(b, '\\', '"')
+		s = s[i+1:]
 	}
-	return b
 }
 
 func needsQuote(v []byte) bool {

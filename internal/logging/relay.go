@@ -3,11 +3,9 @@ package logging
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -78,68 +76,27 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 	}
 }
 
-type wireRecord struct {
-	T int64             `json:"t"`
-	L int               `json:"l"`
-	M string            `json:"m"`
-	A []json.RawMessage `json:"a"`
-}
-
 // emitWire decodes one wire line; a line that does not decode is relayed
 // verbatim as the message instead of being dropped.
 func (m *Master) emitWire(tags []kv, line []byte) {
-	var w wireRecord
-	if err := json.Unmarshal(line, &w); err != nil || len(w.A)%2 != 0 {
+	e := entry{attrs: make([]kv, 0, 16)}
+	if err := parseWire(string(line), &e); err != nil {
 		m.emitRaw(tags, line, "records", false)
 		return
 	}
-	if slog.Level(w.L) < m.level {
+	if e.level < m.level {
 		return
-	}
-	e := entry{level: slog.Level(w.L), msg: w.M, time: time.Unix(0, w.T)}
-	if w.T == 0 {
-		e.time = time.Now()
-	}
-	e.attrs = make([]kv, 0, len(w.A)/2+len(tags))
-	for i := 0; i < len(w.A); i += 2 {
-		var k string
-		if err := json.Unmarshal(w.A[i], &k); err != nil {
-			k = string(w.A[i])
-		}
-		e.attrs = append(e.attrs, kv{k, wireValue(w.A[i+1])})
 	}
 	e.attrs = append(e.attrs, tags...)
 	e.markAccess()
 	m.emit(&e)
 }
 
-func wireValue(raw json.RawMessage) slog.Value {
-	if len(raw) == 0 {
-		return slog.StringValue("")
+func timeFromUnixNano(t int64) time.Time {
+	if t == 0 {
+		return time.Now()
 	}
-	switch c := raw[0]; {
-	case c == '"':
-		if bytes.IndexByte(raw, '\\') < 0 {
-			return slog.StringValue(string(raw[1 : len(raw)-1]))
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return slog.StringValue(s)
-		}
-	case c == 't' || c == 'f':
-		return slog.BoolValue(c == 't')
-	case c == '-' || (c >= '0' && c <= '9'):
-		if i, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
-			return slog.Int64Value(i)
-		}
-		if u, err := strconv.ParseUint(string(raw), 10, 64); err == nil {
-			return slog.Uint64Value(u)
-		}
-		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
-			return slog.Float64Value(f)
-		}
-	}
-	return slog.StringValue(string(raw))
+	return time.Unix(0, t)
 }
 
 func (m *Master) emitRaw(tags []kv, b []byte, stream string, truncated bool) {
