@@ -73,16 +73,27 @@ func boot(t *testing.T, root, dist string) *container {
 		if len(f) != 1 {
 			return fmt.Errorf("nspawn children: %q (log: %s)", f, c.log.String())
 		}
-		c.leader, err = strconv.Atoi(f[0])
-		return err
+		if c.leader, err = strconv.Atoi(f[0]); err != nil {
+			return err
+		}
+		// nspawn's child execs systemd once the container is set up.
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", c.leader)); strings.TrimSpace(string(comm)) != "systemd" {
+			return fmt.Errorf("container PID 1 is %q, not yet systemd", strings.TrimSpace(string(comm)))
+		}
+		return nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, _ := c.runCtx(ctx, "systemctl", "is-system-running", "--wait")
-	if s := strings.TrimSpace(out); s != "running" && s != "degraded" {
-		t.Fatalf("%s did not boot: is-system-running=%q\n%s", c.name, s, c.log.String())
-	}
-	if strings.TrimSpace(out) == "degraded" {
+	// is-system-running says "offline" until systemd's private socket is up.
+	var state string
+	waitFor(t, 60*time.Second, c.name+" to boot", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, _ := c.runCtx(ctx, "systemctl", "is-system-running", "--wait")
+		if state = strings.TrimSpace(out); state != "running" && state != "degraded" {
+			return fmt.Errorf("is-system-running: %q; nspawn: %s", state, c.log.String())
+		}
+		return nil
+	})
+	if state == "degraded" {
 		failed, _ := c.run("systemctl", "--failed", "--no-pager")
 		t.Logf("%s booted degraded:\n%s", c.name, failed)
 	}
