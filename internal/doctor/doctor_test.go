@@ -1,0 +1,257 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/control"
+)
+
+// production returns facts for a host that passes every check, served by srv.
+func healthy(t *testing.T, srv *httptest.Server) Facts {
+	t.Helper()
+	c, err := config.Load([]string{"RESYNC_ENV_FILE=", "RESYNC_MODE=production", "RESYNC_WORKERS=4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Facts{EnvFile: "/etc/resync/env", Config: c, CPUs: 2,
+		Status: &control.Snapshot{Target: 4}, MemLimit: 2 << 30,
+		BaseURL: srv.URL, Client: srv.Client()}
+}
+
+func server(t *testing.T, readyCode int) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/health/ready" {
+			w.WriteHeader(readyCode)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func byName(rs []Result) map[string]Result {
+	m := map[string]Result{}
+	for _, r := range rs {
+		m[r.Name] = r
+	}
+	return m
+}
+
+func TestProductionHostFailsOnlyOnRedis(t *testing.T) {
+	rs := byName(Run(context.Background(), healthy(t, server(t, 200))))
+	for name, r := range rs {
+		wantOK := name != "redis" && name != "backups" // no Redis settings exist yet
+		if r.OK != wantOK {
+			t.Errorf("%s: OK=%v, want %v (%s)", name, r.OK, wantOK, r.Detail)
+		}
+		if !r.OK && r.Fix == "" {
+			t.Errorf("%s fails without a fix", name)
+		}
+	}
+	if len(rs) != 10 {
+		t.Errorf("%d checks, want 10: %v", len(rs), rs)
+	}
+}
+
+func TestEachFailure(t *testing.T) {
+	for _, tc := range []struct {
+		check string
+		edit  func(*Facts)
+		want  string // in Detail
+	}{
+		{"mode", func(f *Facts) { f.Config.Mode = "development" }, "RESYNC_MODE=development"},
+		{"workers", func(f *Facts) { f.Status.Target = 1 }, "1 workers for 2 cores"},
+		{"workers", func(f *Facts) { f.Status.Target = 6 }, "6 workers for 2 cores"},
+		{"memory limit", func(f *Facts) { f.MemLimit = 0 }, "no memory.max"},
+		{"memory limit", func(f *Facts) { f.Status = nil }, "no running master"},
+		{"memory limit", func(f *Facts) { f.MemLimitErr = errors.New("permission denied") }, "permission denied"},
+		{"logs", func(f *Facts) {
+			f.Config.Log.File, f.Config.Log.MaxBackups, f.Config.Log.MaxAgeDays = "/var/log/resync/x.log", 0, 0
+		}, "never deleted"},
+		{"metrics", func(f *Facts) { f.Config.Metrics.Enabled = false }, "RESYNC_METRICS=off"},
+		{"health /api/v1/health/live", func(f *Facts) { f.BaseURL = closedURL(t) }, "refused"},
+	} {
+		f := healthy(t, server(t, 200))
+		tc.edit(&f)
+		r := byName(Run(context.Background(), f))[tc.check]
+		if r.OK || !strings.Contains(r.Detail, tc.want) || r.Fix == "" {
+			t.Errorf("%s: got %+v, want a failure mentioning %q with a fix", tc.check, r, tc.want)
+		}
+	}
+}
+
+func TestReadyAnswering503Fails(t *testing.T) {
+	r := byName(Run(context.Background(), healthy(t, server(t, 503))))["health /api/v1/health/ready"]
+	if r.OK || !strings.Contains(r.Detail, "503") {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestDevelopmentDoesNotNeedRedis(t *testing.T) {
+	f := healthy(t, server(t, 200))
+	f.Config.Mode = "development"
+	rs := byName(Run(context.Background(), f))
+	if !rs["redis"].OK || !rs["backups"].OK {
+		t.Errorf("redis/backups fail in development: %+v %+v", rs["redis"], rs["backups"])
+	}
+}
+
+func TestInvalidConfigurationIsOneFailure(t *testing.T) {
+	rs := Run(context.Background(), Facts{EnvFile: "/etc/resync/env", ConfigErr: errors.New("/etc/resync/env:3: bad")})
+	if len(rs) != 1 || rs[0].OK || !strings.Contains(rs[0].Detail, ":3:") {
+		t.Errorf("got %+v", rs)
+	}
+}
+
+func closedURL(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+func TestWrite(t *testing.T) {
+	var b bytes.Buffer
+	n := Write(&b, []Result{{Name: "a", OK: true, Detail: "fine"}, {Name: "b", Detail: "broken", Fix: "mend it"}})
+	want := "✓ a: fine\n✗ b: broken — fix: mend it\n"
+	if n != 1 || b.String() != want {
+		t.Errorf("Write = %d, %q; want 1, %q", n, b.String(), want)
+	}
+}
+
+func TestProfile(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		requests uint64
+		up       time.Duration
+		want     string
+	}{
+		{500, 24 * time.Hour, "load profile: low"},
+		{999, 24 * time.Hour, "load profile: low"},
+		{1000, 24 * time.Hour, "load profile: medium"},
+		{5000, 12 * time.Hour, "load profile: medium"}, // 10000/day: the guide's medium is 1000–10000
+		{5001, 12 * time.Hour, "load profile: high"},
+		{50, 10 * time.Minute, "load profile: medium"},
+	} {
+		got := Profile(&control.Snapshot{Started: now.Add(-tc.up), Requests: tc.requests}, nil, now)
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%d requests in %v: %q, want %q…", tc.requests, tc.up, got, tc.want)
+		}
+		if tc.up < time.Hour && !strings.Contains(got, "rough guess") {
+			t.Errorf("short uptime not flagged: %q", got)
+		}
+	}
+	if got := Profile(nil, errors.New("no master"), now); !strings.Contains(got, "unknown") {
+		t.Errorf("no master: %q", got)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	for _, tc := range []struct{ listen, bind, want string }{
+		{"[::]:8000 (Stream)\n", "127.0.0.1:9", "http://127.0.0.1:8000"},
+		{"0.0.0.0:8080 (Stream)\n", "", "http://127.0.0.1:8080"},
+		{"10.0.0.5:8000 (Stream)\n[::1]:8000 (Stream)\n", "", "http://10.0.0.5:8000"},
+		{"", "127.0.0.1:8000", "http://127.0.0.1:8000"},
+		{"", ":9000", "http://127.0.0.1:9000"},
+		{"", "[::1]:9000", "http://[::1]:9000"},
+		{"", "unix:/run/resync/http.sock", "http://localhost"},
+	} {
+		if got, _ := Endpoint(tc.listen, tc.bind); got != tc.want {
+			t.Errorf("Endpoint(%q, %q) = %q, want %q", tc.listen, tc.bind, got, tc.want)
+		}
+	}
+}
+
+// TestEndpointUnix serves on a real unix socket and reaches it through the client.
+func TestEndpointUnix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "http.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	base, client := Endpoint("", "unix:"+path)
+	code, err := get(context.Background(), client, base+"/api/v1/health/live")
+	if err != nil || code != 200 {
+		t.Fatalf("GET over unix socket: %d, %v", code, err)
+	}
+}
+
+// writeProc lays out a fake /proc: <pid>/cgroup for the master, self/mountinfo
+// for the doctor, and the cgroup files under root.
+func writeProc(t *testing.T, cgroup, mountinfo string, files map[string]string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	proc, root := filepath.Join(dir, "proc"), filepath.Join(dir, "sys")
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(proc, "42"), 0o755))
+	must(os.MkdirAll(filepath.Join(proc, "7"), 0o755))
+	must(os.Symlink("7", filepath.Join(proc, "self")))
+	must(os.WriteFile(filepath.Join(proc, "42", "cgroup"), []byte(cgroup), 0o644))
+	must(os.WriteFile(filepath.Join(proc, "7", "mountinfo"), []byte(strings.ReplaceAll(mountinfo, "ROOT", root)), 0o644))
+	for name, v := range files {
+		p := filepath.Join(root, name)
+		must(os.MkdirAll(filepath.Dir(p), 0o755))
+		must(os.WriteFile(p, []byte(v), 0o644))
+	}
+	return proc, root
+}
+
+func TestMemoryLimit(t *testing.T) {
+	const v2 = "30 23 0:26 / ROOT/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw\n"
+	const v1 = "31 23 0:27 / ROOT/fs/cgroup/memory rw,nosuid shared:5 - cgroup cgroup rw,memory\n" +
+		"32 23 0:28 / ROOT/fs/cgroup/unified rw,nosuid shared:6 - cgroup2 cgroup2 rw\n"
+	for _, tc := range []struct {
+		name, cgroup, mounts string
+		files                map[string]string
+		want                 uint64
+	}{
+		{"v2 memory.max", "0::/system.slice/resync.service\n", v2, map[string]string{
+			"fs/cgroup/system.slice/resync.service/memory.max":  "2147483648\n",
+			"fs/cgroup/system.slice/resync.service/memory.high": "max\n"}, 2 << 30},
+		{"v2 memory.high below max", "0::/system.slice/resync.service\n", v2, map[string]string{
+			"fs/cgroup/system.slice/resync.service/memory.max":  "2147483648\n",
+			"fs/cgroup/system.slice/resync.service/memory.high": "1073741824\n"}, 1 << 30},
+		{"v2 limit on the parent slice", "0::/system.slice/resync.service\n", v2, map[string]string{
+			"fs/cgroup/system.slice/resync.service/memory.max": "max\n",
+			"fs/cgroup/system.slice/memory.max":                "536870912\n"}, 512 << 20},
+		{"v2 none", "0::/system.slice/resync.service\n", v2, map[string]string{
+			"fs/cgroup/system.slice/resync.service/memory.max": "max\n"}, 0},
+		{"v1 hybrid", "4:memory:/system.slice/resync.service\n0::/system.slice/resync.service\n", v1, map[string]string{
+			"fs/cgroup/memory/system.slice/resync.service/memory.limit_in_bytes": "1073741824\n",
+			"fs/cgroup/memory/memory.limit_in_bytes":                             "9223372036854771712\n"}, 1 << 30},
+	} {
+		proc, _ := writeProc(t, tc.cgroup, tc.mounts, tc.files)
+		got, err := MemoryLimit(proc, 42)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: MemoryLimit = %d, %v; want %d", tc.name, got, err, tc.want)
+		}
+	}
+	proc, _ := writeProc(t, "0::/x\n", v2, map[string]string{"fs/cgroup/x/memory.max": "lots\n"})
+	if _, err := MemoryLimit(proc, 42); err == nil || !strings.Contains(err.Error(), "lots") {
+		t.Errorf("garbage limit: err = %v, want it named", err)
+	}
+	if _, err := MemoryLimit(proc, 99); err == nil {
+		t.Error("missing pid: no error")
+	}
+}
