@@ -31,6 +31,7 @@ const (
 	reasonRecycle = "recycle"
 	reasonTimeout = "timeout"
 	reasonReload  = "reload"
+	reasonStop    = "stop"
 )
 
 // NewAggregator returns an Aggregator with no workers and zero totals.
@@ -67,7 +68,9 @@ func (a *Aggregator) Observe(pid, generation int, started time.Time, snap Snapsh
 }
 
 // Retire folds pid's last counts into the totals and counts the reason: exit
-// (it died on its own), recycle, timeout or reload. An unknown reason is an
+// (it died on its own, or never booted), recycle (max requests or max RSS),
+// timeout (killed for RESYNC_TIMEOUT), reload (replaced by a newer
+// generation) or stop (scaled down or shut down). An unknown reason is an
 // error, but the counts are folded all the same: nothing is lost.
 func (a *Aggregator) Retire(pid int, reason string) error {
 	a.mu.Lock()
@@ -77,11 +80,11 @@ func (a *Aggregator) Retire(pid int, reason string) error {
 		delete(a.live, pid)
 	}
 	switch reason {
-	case reasonExit, reasonRecycle, reasonTimeout, reasonReload:
+	case reasonExit, reasonRecycle, reasonTimeout, reasonReload, reasonStop:
 		a.reasons[reason]++
 		return nil
 	}
-	return fmt.Errorf("retire worker %d: unknown reason %q (want exit, recycle, timeout or reload)", pid, reason)
+	return fmt.Errorf("retire worker %d: unknown reason %q (want exit, recycle, timeout, reload or stop)", pid, reason)
 }
 
 // addInto adds the monotonic counts of s to acc; in-flight is a gauge and is not.
@@ -141,6 +144,7 @@ func (a *Aggregator) Report(st Stats) Report {
 		Recycles: a.reasons[reasonRecycle],
 		Timeouts: a.reasons[reasonTimeout],
 		Reloads:  a.reasons[reasonReload],
+		Stops:    a.reasons[reasonStop],
 	}
 	for c, n := range sum.Codes {
 		r.Totals.Codes[codeLabel(c)] += n

@@ -72,14 +72,17 @@ func TestTotalsMonotonic(t *testing.T) {
 	a.Observe(201, 2, t0.Add(3*time.Second), snap(2, 0, 0))
 	a.Observe(201, 2, t0.Add(4*time.Second), snap(1, 0, 0)) // pid reused without a Retire
 	check("pid reuse", 43)
+	a.Observe(202, 2, t0, snap(7, 0, 0))
+	must(t, a.Retire(202, "stop")) // scaled down
+	check("after TTOU", 50)
 
 	r := a.Report(Stats{})
 	tot := r.Totals
-	if tot.Recycles != 1 || tot.Reloads != 2 || tot.Timeouts != 1 || tot.Restarts != 1 || tot.Workers != 1 {
-		t.Errorf("retirements = %+v, want 1 recycle, 2 reloads, 1 timeout, 1 restart, 1 live worker", tot)
+	if tot.Recycles != 1 || tot.Reloads != 2 || tot.Timeouts != 1 || tot.Restarts != 1 || tot.Stops != 1 || tot.Workers != 1 {
+		t.Errorf("retirements = %+v, want 1 recycle, 2 reloads, 1 timeout, 1 restart, 1 stop, 1 live worker", tot)
 	}
-	if tot.Codes["500"] != 3 || tot.Codes["200"] != 40 {
-		t.Errorf("codes = %v, want 200:40 500:3", tot.Codes)
+	if tot.Codes["500"] != 3 || tot.Codes["200"] != 47 {
+		t.Errorf("codes = %v, want 200:47 500:3", tot.Codes)
 	}
 	if tot.InFlight != 0 {
 		t.Errorf("in flight = %d: a retired worker's gauge leaked into the total", tot.InFlight)
@@ -87,8 +90,8 @@ func TestTotalsMonotonic(t *testing.T) {
 	if err := a.Retire(201, "bored"); err == nil || !strings.Contains(err.Error(), "bored") {
 		t.Errorf("unknown reason: err = %v, want one naming it", err)
 	}
-	if got := a.Report(Stats{}).Totals.Requests; got != 43 {
-		t.Errorf("after a bad-reason Retire total = %d, want 43: counts must still fold", got)
+	if got := a.Report(Stats{}).Totals.Requests; got != 50 {
+		t.Errorf("after a bad-reason Retire total = %d, want 50: counts must still fold", got)
 	}
 }
 
@@ -141,7 +144,7 @@ func TestReportJSONShape(t *testing.T) {
 	wantKeys("host", doc["host"], "cpus", "load1", "load5", "load15", "memory_total_mb",
 		"memory_available_mb", "memory_limit_mb", "memory_percent")
 	wantKeys("totals", doc["totals"], "requests", "in_flight", "codes", "latency", "workers",
-		"restarts", "recycles", "timeouts", "reloads")
+		"restarts", "recycles", "timeouts", "reloads", "stops")
 	wantKeys("latency", doc["totals"].(map[string]any)["latency"], "bounds_seconds", "counts", "sum_seconds")
 
 	w0, w1 := r.Workers[0], r.Workers[1]

@@ -7,11 +7,13 @@
 //   - Each worker wraps its handler with a Recorder (NewRecorder, then
 //     Middleware): atomics only, no locks and no allocation beyond one small
 //     response-writer wrapper per request. Once a second the worker puts
-//     rec.Snapshot().Encode() into its sd_notify heartbeat as one field; the
-//     encoding is a single line of [0-9a-z=;:,.] well under 1 KiB.
+//     rec.Snapshot().Encode() into its sd_notify heartbeat as one field (say
+//     X_RESYNC_METRICS=); the encoding is one line of [0-9a-z=;:,-], about
+//     100 bytes typically and never over 2 KiB (rare status codes fold into
+//     their class).
 //   - The master decodes it (DecodeSnapshot) and feeds an Aggregator from its
 //     single goroutine: Observe on every heartbeat, Retire when a worker is
-//     reaped (reason exit, recycle, timeout or reload). Retire folds the
+//     reaped (reason exit, recycle, timeout, reload or stop). Retire folds the
 //     worker's last counts into the totals, so totals never go backwards
 //     across recycling and reloads. Requests a worker served after its last
 //     heartbeat (at most one second's worth) are not counted.

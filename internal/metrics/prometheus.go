@@ -20,7 +20,7 @@ var (
 	descInFlight   = desc("http_requests_in_flight", "HTTP requests being served now.")
 	descLatency    = desc("http_request_duration_seconds", "HTTP request latency over all workers, live and retired.")
 	descWorkers    = desc("workers", "Live worker processes.")
-	descRetired    = desc("worker_retirements_total", "Workers retired, by reason: exit (died on its own), recycle, timeout, reload.", "reason")
+	descRetired    = desc("worker_retirements_total", "Workers retired, by reason: exit (died on its own), recycle, timeout, reload, stop.", "reason")
 	descWRequests  = desc("worker_requests_total", "HTTP requests served by one live worker.", wl...)
 	descWInFlight  = desc("worker_requests_in_flight", "HTTP requests being served by one worker.", wl...)
 	descWRSS       = desc("worker_resident_memory_bytes", "Resident memory of one worker.", wl...)
@@ -77,6 +77,7 @@ func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
 	cnt(descRetired, float64(t.Recycles), reasonRecycle)
 	cnt(descRetired, float64(t.Timeouts), reasonTimeout)
 	cnt(descRetired, float64(t.Reloads), reasonReload)
+	cnt(descRetired, float64(t.Stops), reasonStop)
 
 	for _, w := range r.Workers {
 		l := []string{strconv.Itoa(w.PID), strconv.Itoa(w.Generation)}

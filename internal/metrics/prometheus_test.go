@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -147,6 +148,25 @@ func TestPrometheusBadHistogram(t *testing.T) {
 	r.Totals.Latency.Counts = r.Totals.Latency.Counts[:2]
 	if out := scrape(t, r); !strings.Contains(string(out), "resync_http_request_duration_seconds_count") {
 		t.Errorf("no histogram in\n%s", out)
+	}
+}
+
+// BenchmarkScrape9WorkersFromJSON is what a worker does per /metrics request
+// once it has the master's document: decode the JSON, then render it.
+func BenchmarkScrape9WorkersFromJSON(b *testing.B) {
+	doc, err := json.Marshal(nineWorkerReport())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var r Report
+		if err := json.Unmarshal(doc, &r); err != nil {
+			b.Fatal(err)
+		}
+		if err := WritePrometheus(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

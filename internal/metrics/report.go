@@ -54,6 +54,7 @@ type Totals struct {
 	Recycles uint64            `json:"recycles"` // retired for max requests or max RSS
 	Timeouts uint64            `json:"timeouts"` // killed for exceeding RESYNC_TIMEOUT
 	Reloads  uint64            `json:"reloads"`  // replaced by a reload
+	Stops    uint64            `json:"stops"`    // scaled down (TTOU) or shut down
 }
 
 // Histogram is a latency histogram: Counts[i] requests took at most
