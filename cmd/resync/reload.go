@@ -40,6 +40,9 @@ func runtimeDir(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
 	}
+	if cfg, err := config.Load(os.Environ()); err == nil {
+		return cfg.RuntimeDir
+	}
 	if v := os.Getenv("RESYNC_RUNTIME_DIR"); v != "" {
 		return v
 	}

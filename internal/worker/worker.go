@@ -39,6 +39,7 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.Keepalive,
 		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         w.conns.track,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 
@@ -58,20 +59,17 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGTERM:
-				return w.drain(srv)
+				return w.drain(srv, listeners, serveErr)
 			case syscall.SIGINT, syscall.SIGQUIT:
 				return srv.Close()
 			}
 			// SIGHUP: the master reloads, not us; a terminal hangup must not kill workers.
 		case err := <-serveErr:
-			if errors.Is(err, http.ErrServerClosed) {
-				continue
-			}
 			return fmt.Errorf("serve: %w", err)
 		case <-beat.C:
 			if os.Getppid() != ppid {
 				log.Warn("master is gone; draining")
-				return w.drain(srv)
+				return w.drain(srv, listeners, serveErr)
 			}
 			notify("WATCHDOG=1\nX_RESYNC_REQUESTS=" + strconv.FormatUint(w.served.Load(), 10) + "\n")
 		}
@@ -84,6 +82,7 @@ type worker struct {
 	budget  uint64 // 0 = never recycle
 	served  atomic.Uint64
 	recycle sync.Once
+	conns   conns
 }
 
 // count tallies requests and, when the budget is spent, asks once to be
@@ -103,13 +102,30 @@ func (w *worker) count(next http.Handler) http.Handler {
 
 // drain stops accepting, lets in-flight requests finish, and tells keep-alive
 // clients to close (Connection: close) so none sends into a closing socket.
-func (w *worker) drain(srv *http.Server) error {
+//
+// Not http.Server.Shutdown: once it has begun, net/http drops any request it
+// reads afterwards without an answer — including one on a connection accepted
+// a moment before. Here the listeners close first; once every Serve loop has
+// returned, every accepted connection is known to the tracker, and each is
+// answered (with Connection: close) before the worker exits.
+func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <-chan error) error {
 	notify("STOPPING=1\nSTATUS=draining\n")
 	srv.SetKeepAlivesEnabled(false)
+	for _, l := range listeners {
+		l.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.GracefulTimeout)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("drain: %w", err)
+	for range listeners {
+		select {
+		case <-serveErr:
+		case <-ctx.Done():
+		}
+	}
+	err := w.conns.waitIdle(ctx)
+	srv.Close()
+	if err != nil {
+		return fmt.Errorf("drain: %d connections left after %s: %w", w.conns.count(), w.cfg.GracefulTimeout, err)
 	}
 	return nil
 }
