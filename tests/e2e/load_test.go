@@ -35,14 +35,15 @@ func startLoad(clients int) *load {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{cancel: cancel, fails: map[string]int{}}
 	for i := range clients {
-		tr := &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 1}
+		fresh := i%2 == 1
+		tr := &http.Transport{DisableKeepAlives: fresh, MaxIdleConnsPerHost: 1}
 		client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
 			defer tr.CloseIdleConnections()
 			for ctx.Err() == nil {
-				l.record(ctx, get(ctx, client))
+				l.record(ctx, fresh, get(ctx, client))
 			}
 		}()
 	}
@@ -66,7 +67,10 @@ func get(ctx context.Context, client *http.Client) error {
 	return nil
 }
 
-func (l *load) record(ctx context.Context, err error) {
+// record counts a result; failures by kind and by client type, since a
+// keep-alive client and a connection-per-request client fail for different
+// reasons (a drain closing idle connections vs. a missing listener).
+func (l *load) record(ctx context.Context, fresh bool, err error) {
 	if ctx.Err() != nil {
 		return // cancelled by stop: not the server's failure
 	}
@@ -91,6 +95,11 @@ func (l *load) record(ctx context.Context, err error) {
 		if errors.As(err, &ne) && ne.Timeout() {
 			kind = "timeout"
 		}
+	}
+	if fresh {
+		kind += "(new-conn)"
+	} else {
+		kind += "(keep-alive)"
 	}
 	l.fails[kind]++
 	if len(l.sample) < 5 {
