@@ -39,7 +39,7 @@ var settings = []setting{
 		doc:   "worker processes: auto (one per CPU, at least 2) or a count",
 		codec: workersCodec},
 	{key: "RESYNC_TIMEOUT", def: "120s", group: "Core",
-		doc:   "a request running longer gets its worker killed (seconds, or 90s, 2m)",
+		doc:   "a request running longer gets 503; a worker silent this long is killed (seconds, or 90s, 2m)",
 		codec: duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{key: "RESYNC_GRACEFUL_TIMEOUT", def: "30s", group: "Core",
 		doc:   "how long stopping workers may finish in-flight requests",
