@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,10 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 		}
 		trusted = append(trusted, p.Masked())
 	}
+	// Fast path: a worker logger's own handler gets the record encoded
+	// directly, without building a slog.Record of 12 attributes.
+	ph, direct := logger.Handler().(*pipeHandler)
+	direct = direct && ph.prefix == ""
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !logger.Enabled(r.Context(), slog.LevelInfo) {
@@ -53,31 +58,84 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 				rwPool.Put(rw)
 			}()
 			next.ServeHTTP(rw, r)
-			status := rw.status
-			if status == 0 {
-				status = http.StatusOK
+			end := time.Now()
+			a := accessRecord{
+				client: clientAddr(r, trusted), method: r.Method, path: r.URL.Path,
+				query: r.URL.RawQuery, proto: r.Proto, status: rw.status, bytes: rw.bytes,
+				durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
+				referer: r.Referer(), correlationID: w.Header().Get("X-Correlation-ID"),
 			}
-			cid := w.Header().Get("X-Correlation-ID")
-			if cid == "" {
-				cid = r.Header.Get("X-Correlation-ID")
+			if a.status == 0 {
+				a.status = http.StatusOK
+			}
+			if a.correlationID == "" {
+				a.correlationID = r.Header.Get("X-Correlation-ID")
+			}
+			if direct {
+				_ = ph.writeAccess(end, &a)
+				return
 			}
 			attrs := [...]slog.Attr{
 				slog.String(keyKind, kindAccess),
-				slog.String(keyClient, clientAddr(r, trusted)),
-				slog.String(keyMethod, r.Method),
-				slog.String(keyPath, r.URL.Path),
-				slog.String(keyQuery, r.URL.RawQuery),
-				slog.String(keyProto, r.Proto),
-				slog.Int(keyStatus, status),
-				slog.Int64(keyBytes, rw.bytes),
-				slog.Int64(keyDurationUS, time.Since(start).Microseconds()),
-				slog.String(keyUserAgent, r.UserAgent()),
-				slog.String(keyReferer, r.Referer()),
-				slog.String(keyCorrelationID, cid),
+				slog.String(keyClient, a.client),
+				slog.String(keyMethod, a.method),
+				slog.String(keyPath, a.path),
+				slog.String(keyQuery, a.query),
+				slog.String(keyProto, a.proto),
+				slog.Int(keyStatus, a.status),
+				slog.Int64(keyBytes, a.bytes),
+				slog.Int64(keyDurationUS, a.durationUS),
+				slog.String(keyUserAgent, a.userAgent),
+				slog.String(keyReferer, a.referer),
+				slog.String(keyCorrelationID, a.correlationID),
 			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
 		})
 	}, nil
+}
+
+type accessRecord struct {
+	client, method, path, query, proto string
+	status                             int
+	bytes, durationUS                  int64
+	userAgent, referer, correlationID  string
+}
+
+// writeAccess encodes what LogAttrs would, attribute for attribute.
+func (h *pipeHandler) writeAccess(t time.Time, a *accessRecord) error {
+	bp := getBuf()
+	b := appendWireHead((*bp)[:0], t, slog.LevelInfo, "request")
+	mark := len(b)
+	b = append(b, h.pre...)
+	str := func(k, v string) {
+		b = append(b, ',', '"')
+		b = append(b, k...)
+		b = append(b, '"', ',')
+		b = appendJSONString(b, v)
+	}
+	num := func(k string, v int64) {
+		b = append(b, ',', '"')
+		b = append(b, k...)
+		b = append(b, '"', ',')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	str(keyKind, kindAccess)
+	str(keyClient, a.client)
+	str(keyMethod, a.method)
+	str(keyPath, a.path)
+	str(keyQuery, a.query)
+	str(keyProto, a.proto)
+	num(keyStatus, int64(a.status))
+	num(keyBytes, a.bytes)
+	num(keyDurationUS, a.durationUS)
+	str(keyUserAgent, a.userAgent)
+	str(keyReferer, a.referer)
+	str(keyCorrelationID, a.correlationID)
+	b = appendWireTail(b, mark)
+	err := h.out.write(b)
+	*bp = b
+	putBuf(bp)
+	return err
 }
 
 // clientAddr picks the client address as described on AccessLog.
@@ -85,6 +143,9 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
+	}
+	if len(trusted) == 0 && host != "" && host != "@" && !strings.HasPrefix(host, "::ffff:") {
+		return host // no proxy to trust: the peer it is, no parsing needed
 	}
 	peer, err := netip.ParseAddr(host)
 	if err != nil { // a unix socket peer has no IP address

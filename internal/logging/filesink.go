@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -48,12 +49,12 @@ func (f *fileSink) maxBytes() int {
 	return f.lj.MaxSize << 20
 }
 
-// write writes one formatted record and returns a notice for the master to
+// write writes formatted records (whole lines) and returns a notice for the master to
 // emit, or nil.
 func (f *fileSink) write(b []byte, now time.Time) *entry {
-	probe := len(b) == 0 // NewMaster opening the file: not a record
+	records := int64(bytes.Count(b, []byte{'\n'})) // b may hold several records
 	if f.failing && now.Before(f.next) {
-		f.missed++
+		f.missed += records
 		return nil
 	}
 	if len(b) > f.maxBytes() {
@@ -63,14 +64,14 @@ func (f *fileSink) write(b []byte, now time.Time) *entry {
 	}
 	if f.torn {
 		if _, err := f.lj.Write([]byte{'\n'}); err != nil {
-			return f.fail(err, now, !probe)
+			return f.fail(err, now, records)
 		}
 		f.torn = false
 	}
 	n, err := f.lj.Write(b)
 	if err != nil {
 		f.torn = n > 0
-		return f.fail(err, now, !probe)
+		return f.fail(err, now, records)
 	}
 	if !f.failing {
 		return nil
@@ -96,7 +97,7 @@ func (f *fileSink) rotate(now time.Time) *entry {
 		now = time.Now()
 	}
 	if err := f.lj.Rotate(); err != nil {
-		return f.fail(err, now, false)
+		return f.fail(err, now, 0)
 	}
 	return nil
 }
@@ -112,10 +113,8 @@ func (f *fileSink) backupExists(now time.Time) bool {
 	return err == nil
 }
 
-func (f *fileSink) fail(err error, now time.Time, lost bool) *entry {
-	if lost {
-		f.missed++
-	}
+func (f *fileSink) fail(err error, now time.Time, lost int64) *entry {
+	f.missed += lost
 	f.next = now.Add(f.retry)
 	_ = f.lj.Close() // reopen from scratch next time: the path may have been fixed
 	if f.failing {

@@ -80,6 +80,10 @@ func runRole(role string) {
 		for i := 0; i < count; i++ {
 			log.Info("bench", "seq", i, "method", "GET", "path", "/api/v1/health/live", "status", 200)
 		}
+	case "server": // an HTTP worker: access log per ACCESS, address to fd 4
+		serveHTTP(log, os.Getenv("ACCESS") == "on", os.NewFile(4, "addr"))
+	case "load": // CONNS keep-alive clients send COUNT requests to ADDR in total
+		loadHTTP(os.Getenv("ADDR"), envInt("CONNS"), envInt("COUNT"))
 	default:
 		panic("unknown role " + role)
 	}

@@ -115,45 +115,86 @@ func (m *Master) Close() error {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// emit formats e outside the lock, then writes it to every sink under the
-// lock, so that records are whole and in one order everywhere. A slow sink
-// makes emit slow; callers (relays) then stop reading their pipe and the
-// worker blocks in write: back-pressure, never loss.
-func (m *Master) emit(e *entry) {
-	if e.level < m.level {
-		return
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(p *[]byte) {
+	if cap(*p) <= 256<<10 {
+		*p = (*p)[:0]
+		bufPool.Put(p)
 	}
-	tp := bufPool.Get().(*[]byte)
-	jp := bufPool.Get().(*[]byte)
-	sp := bufPool.Get().(*[]byte)
-	defer func() {
-		for _, p := range []*[]byte{tp, jp, sp} {
-			if cap(*p) <= 64<<10 {
-				*p = (*p)[:0]
-				bufPool.Put(p)
-			}
+}
+
+// emit writes one record; see emitBatch.
+func (m *Master) emit(e *entry) {
+	es := [1]*entry{e}
+	m.emitBatch(es[:])
+}
+
+// emitBatch formats records outside the lock, then writes them to every sink
+// under the lock, so that records are whole and in one order everywhere.
+// Consecutive records for the same stream or file go out in one write(2);
+// journald gets one datagram per record. A slow sink makes this slow;
+// relays then stop reading their pipe and the worker blocks in write:
+// back-pressure, never loss.
+func (m *Master) emitBatch(es []*entry) {
+	tp, jp, sp := getBuf(), getBuf(), getBuf()
+	defer func() { putBuf(tp); putBuf(jp); putBuf(sp) }()
+	// ends[i] is where record i ends in the text and journal buffers.
+	var endsArr [64][2]int
+	ends := endsArr[:0]
+	text, jour := (*tp)[:0], (*jp)[:0]
+	var keptArr [64]*entry
+	kept := keptArr[:0]
+	for _, e := range es {
+		if e.level < m.level {
+			continue
 		}
-	}()
-	text := m.format((*tp)[:0], e)
-	*tp = text
-	var jour []byte
-	if m.journal != nil {
-		jour = appendJournal((*jp)[:0], e, (*sp)[:0])
-		*jp = jour
+		text = m.format(text, e)
+		if m.journal != nil {
+			jour = appendJournal(jour, e, (*sp)[:0])
+		}
+		ends = append(ends, [2]int{len(text), len(jour)})
+		kept = append(kept, e)
+	}
+	*tp, *jp = text, jour
+	if len(kept) == 0 {
+		return
 	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.writeMain(e, text, jour)
-	if m.closed {
+	if m.journal != nil {
+		tstart, jstart := 0, 0
+		for i, e := range kept {
+			m.writeMain(e, text[tstart:ends[i][0]], jour[jstart:ends[i][1]])
+			tstart, jstart = ends[i][0], ends[i][1]
+		}
+	} else {
+		_, _ = m.stderr.Write(text) // nowhere left to report a stderr failure
+	}
+	if m.closed || (m.file == nil && m.access == nil) {
 		return
 	}
+	// Runs of records bound for the same file go out together.
 	now := time.Now()
-	if e.access && m.access != nil {
-		m.notify(m.access, m.access.write(text, now))
-	} else if m.file != nil {
-		m.notify(m.file, m.file.write(text, now))
+	start := 0
+	for i := range kept {
+		f := m.fileFor(kept[i])
+		if i+1 < len(kept) && m.fileFor(kept[i+1]) == f {
+			continue
+		}
+		if f != nil {
+			m.notify(f, f.write(text[start:ends[i][0]], now))
+		}
+		start = ends[i][0]
 	}
+}
+
+func (m *Master) fileFor(e *entry) *fileSink {
+	if e.access && m.access != nil {
+		return m.access
+	}
+	return m.file
 }
 
 func (m *Master) format(b []byte, e *entry) []byte {

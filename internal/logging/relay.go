@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Limits of the relay. A record line longer than maxLine (a runaway worker)
@@ -24,6 +27,9 @@ const (
 // every record has been written. records is the pipe the worker's NewWorker
 // logger writes; stderr is the worker's raw stderr (panics, goroutine dumps).
 // Either may be nil. Every record is tagged worker_pid and generation.
+//
+// RelayWorker owns the readers: an *os.File is closed when relayed to EOF
+// (the records pipe at once: see blockingPipe).
 //
 // It never blocks the caller. When the sinks are slower than the worker, the
 // relay goroutines stop reading, the pipe fills and the worker's next log
@@ -46,14 +52,41 @@ func (m *Master) RelayWorker(pid, generation int, records, stderr io.Reader) <-c
 	return done
 }
 
+// relayRecords reads record lines and emits them in batches of what is
+// already buffered (up to relayBatch), so that a burst costs the master one
+// write per batch rather than one per record; a lone record goes out at once.
 func (m *Master) relayRecords(tags []kv, r io.Reader) {
+	if f, ok := r.(*os.File); ok {
+		if b, err := blockingPipe(f); err == nil {
+			defer b.Close()
+			r = b
+		}
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte
+	batch := make([]*entry, 0, relayBatch)
+	flush := func() {
+		if len(batch) > 0 {
+			m.emitBatch(batch)
+			batch = batch[:0]
+		}
+	}
 	for {
+		if len(batch) == relayBatch || !lineBuffered(br) {
+			flush()
+		}
+		if br.Buffered() == 0 {
+			// Caught up: let records gather in the pipe before reading again,
+			// so that a busy worker costs the master one wake-up and one
+			// write per relayCoalesce instead of per record. Records wait in
+			// the kernel meanwhile, safe from a worker's death.
+			time.Sleep(relayCoalesce)
+		}
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			long = append(long, line...)
 			if len(long) >= maxLine {
+				flush()
 				m.emitRaw(tags, long, "records", true)
 				long = long[:0]
 			}
@@ -65,31 +98,78 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 		}
 		if len(line) > 0 {
 			if line[len(line)-1] == '\n' {
-				m.emitWire(tags, line[:len(line)-1])
+				if e := m.decodeWire(tags, line[:len(line)-1]); e != nil {
+					batch = append(batch, e)
+				}
 			} else { // EOF inside a record: the worker died while writing it
+				flush()
 				m.emitRaw(tags, line, "records", true)
 			}
 		}
 		if err != nil {
+			flush()
 			return
 		}
 	}
 }
 
-// emitWire decodes one wire line; a line that does not decode is relayed
-// verbatim as the message instead of being dropped.
-func (m *Master) emitWire(tags []kv, line []byte) {
-	e := entry{attrs: make([]kv, 0, 16)}
-	if err := parseWire(string(line), &e); err != nil {
-		m.emitRaw(tags, line, "records", false)
-		return
+const (
+	relayBatch    = 64
+	relayCoalesce = 2 * time.Millisecond
+	pipeSize      = 1 << 20
+)
+
+// blockingPipe moves a worker's record pipe out of Go's netpoller: it dups
+// the fd, closes f (which removes it from epoll) and sets the copy blocking.
+// Registered with epoll, every record a worker writes would wake the
+// master's scheduler even while the relay deliberately waits; a blocking
+// read costs one parked thread per worker instead. The pipe is also grown
+// (F_SETPIPE_SZ; 64 KiB by default, up to fs.pipe-max-size, 1 MiB by default)
+// so that the worker does not block while records gather.
+func blockingPipe(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var derr error
+	if err := rc.Control(func(fd uintptr) {
+		nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	_ = f.Close()
+	if err := unix.SetNonblock(nfd, false); err != nil {
+		unix.Close(nfd)
+		return nil, err
+	}
+	_, _ = unix.FcntlInt(uintptr(nfd), unix.F_SETPIPE_SZ, pipeSize)
+	return os.NewFile(uintptr(nfd), "worker records"), nil
+}
+
+// lineBuffered reports whether a whole line is already buffered, so that
+// reading it will not block.
+func lineBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
+}
+
+// decodeWire decodes one wire line. A line that does not decode is still
+// relayed (verbatim, as the message) rather than dropped.
+func (m *Master) decodeWire(tags []kv, line []byte) *entry {
+	e := &entry{attrs: make([]kv, 0, 16)}
+	if err := parseWire(string(line), e); err != nil {
+		return m.rawEntry(tags, line, "records", false)
 	}
 	if e.level < m.level {
-		return
+		return nil
 	}
 	e.attrs = append(e.attrs, tags...)
 	e.markAccess()
-	m.emit(&e)
+	return e
 }
 
 func timeFromUnixNano(t int64) time.Time {
@@ -100,13 +180,17 @@ func timeFromUnixNano(t int64) time.Time {
 }
 
 func (m *Master) emitRaw(tags []kv, b []byte, stream string, truncated bool) {
-	e := entry{time: time.Now(), level: slog.LevelError, msg: string(bytes.TrimRight(b, "\n"))}
+	m.emit(m.rawEntry(tags, b, stream, truncated))
+}
+
+func (m *Master) rawEntry(tags []kv, b []byte, stream string, truncated bool) *entry {
+	e := &entry{time: time.Now(), level: slog.LevelError, msg: string(bytes.TrimRight(b, "\n"))}
 	e.attrs = append(e.attrs, kv{keyStream, slog.StringValue(stream)})
 	if truncated {
 		e.attrs = append(e.attrs, kv{"truncated", slog.BoolValue(true)})
 	}
 	e.attrs = append(e.attrs, tags...)
-	m.emit(&e)
+	return e
 }
 
 // relayStderr groups a worker's raw stderr into records: output that arrives

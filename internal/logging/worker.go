@@ -16,20 +16,62 @@ import (
 //
 //	{"t":<unix ns>,"l":<slog level>,"m":"<message>","a":["key",value,…]}\n
 //
-// with groups flattened to dotted keys. Each record is a single Write call
-// under a mutex, so records never interleave within the worker. A pipe
-// write of at most PIPE_BUF (4096) bytes is also atomic against other
-// processes; a larger record can only be split if several processes share
-// the pipe, which resync never does (one pipe per worker), or if the worker
-// dies in the middle of it: the master then relays the part it got, marked
-// truncated=true, rather than drop it.
+// with groups flattened to dotted keys. Records are whole lines written
+// under a mutex, never interleaved within the worker; concurrent records are
+// committed together in one write(2) (see pipeOut), and a log call returns
+// only when its record is in the pipe. POSIX makes only writes of at most
+// PIPE_BUF (4096) bytes atomic against other writers of the same pipe; resync
+// gives each worker its own pipe, so the one way a line can be cut is the
+// worker dying inside a write(2) that did not fit the pipe's free space.
+// Every record whose log call had returned is whole before that point; the
+// master relays the cut remainder marked truncated=true rather than drop it.
 func NewWorker(w io.Writer, level slog.Leveler) *slog.Logger {
 	return slog.New(&pipeHandler{out: &pipeOut{w: w}, level: level})
 }
 
+// pipeOut commits records to the pipe in groups: a log call appends its
+// record to pending, then whoever holds wmu writes everything pending in one
+// write(2). A call returns only once its own record has been written (by
+// itself or by the goroutine that wrote the group), so "logged" still means
+// "in the pipe" and survives a SIGKILL, while concurrent requests share
+// syscalls. pending holds at most one record per waiting goroutine.
 type pipeOut struct {
-	mu sync.Mutex
-	w  io.Writer
+	w io.Writer
+
+	mu      sync.Mutex // guards pending and queued
+	pending []byte
+	queued  uint64 // records ever appended to pending
+
+	wmu     sync.Mutex // held while writing; guards written, err, spare
+	written uint64     // records ever written
+	err     error      // result of the last group write
+	spare   []byte
+}
+
+func (o *pipeOut) write(rec []byte) error {
+	o.mu.Lock()
+	o.pending = append(o.pending, rec...)
+	o.queued++
+	mine := o.queued
+	o.mu.Unlock()
+
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	if o.written >= mine {
+		return o.err
+	}
+	o.mu.Lock()
+	group, upto := o.pending, o.queued
+	o.pending = o.spare[:0]
+	o.mu.Unlock()
+	_, o.err = o.w.Write(group)
+	o.written = upto
+	if cap(group) <= 64<<10 {
+		o.spare = group
+	} else {
+		o.spare = nil
+	}
+	return o.err
 }
 
 type pipeHandler struct {
@@ -62,34 +104,43 @@ func (h *pipeHandler) WithGroup(name string) slog.Handler {
 }
 
 func (h *pipeHandler) Handle(_ context.Context, r slog.Record) error {
-	bp := bufPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	b = append(b, `{"t":`...)
-	b = strconv.AppendInt(b, r.Time.UnixNano(), 10)
-	b = append(b, `,"l":`...)
-	b = strconv.AppendInt(b, int64(r.Level), 10)
-	b = append(b, `,"m":`...)
-	b = appendJSONString(b, r.Message)
-	b = append(b, `,"a":[`...)
+	bp := getBuf()
+	b := appendWireHead((*bp)[:0], r.Time, r.Level, r.Message)
 	mark := len(b)
 	b = append(b, h.pre...)
 	r.Attrs(func(a slog.Attr) bool {
 		b = appendWireAttr(b, h.prefix, a)
 		return true
 	})
-	if len(b) > mark { // drop the leading ',' of the first attribute
+	b = appendWireTail(b, mark)
+	err := h.out.write(b)
+	*bp = b
+	putBuf(bp)
+	return err
+}
+
+func appendWireHead(b []byte, t time.Time, l slog.Level, msg string) []byte {
+	b = append(b, `{"t":`...)
+	if !t.IsZero() {
+		b = strconv.AppendInt(b, t.UnixNano(), 10)
+	} else {
+		b = append(b, '0')
+	}
+	b = append(b, `,"l":`...)
+	b = strconv.AppendInt(b, int64(l), 10)
+	b = append(b, `,"m":`...)
+	b = appendJSONString(b, msg)
+	return append(b, `,"a":[`...)
+}
+
+// appendWireTail closes the record; attributes from mark on each start with
+// ',', of which the first is dropped.
+func appendWireTail(b []byte, mark int) []byte {
+	if len(b) > mark {
 		copy(b[mark:], b[mark+1:])
 		b = b[:len(b)-1]
 	}
-	b = append(b, "]}\n"...)
-	h.out.mu.Lock()
-	_, err := h.out.w.Write(b)
-	h.out.mu.Unlock()
-	if cap(b) <= 64<<10 {
-		*bp = b[:0]
-		bufPool.Put(bp)
-	}
-	return err
+	return append(b, "]}\n"...)
 }
 
 func appendWireAttr(b []byte, prefix string, a slog.Attr) []byte {

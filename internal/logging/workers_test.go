@@ -181,12 +181,21 @@ func TestWorkerKilledMidBurstLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := spawn(t, "forever", nil, progress)
+	probe := dupFile(t, c.records) // RelayWorker takes c.records over
+	defer probe.Close()
 	done := m.RelayWorker(c.cmd.Process.Pid, 1, c.records, c.stderr)
 
-	// Wait until the worker's pipe is full: the master is blocked on its
-	// stderr, and the worker is blocked in write.
+	// Wait until the worker's pipe is (nearly) full: the master is blocked on
+	// its stderr, and the worker is (about to be) blocked in write.
+	var size int
+	waitFor(t, "the relay to enlarge the pipe", 10*time.Second, func() bool {
+		size = pipeCap(t, probe)
+		return size == pipeSize
+	})
+	// A pipe is a ring of pages and a small write that does not fit the last
+	// page starts a new one, so "full" is somewhat below the capacity.
 	waitFor(t, "the worker's pipe to fill", 20*time.Second, func() bool {
-		return pipeBytes(t, c.records) >= 60000
+		return pipeBytes(t, probe) > size*3/4
 	})
 	if err := c.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -226,6 +235,39 @@ func TestWorkerKilledMidBurstLosesNothing(t *testing.T) {
 		t.Fatalf("worker completed %d writes, master relayed %d records", written, len(lines))
 	}
 	t.Logf("worker killed after %d completed writes; %d relayed", written, len(lines))
+}
+
+func dupFile(t *testing.T, f *os.File) *os.File {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nfd int
+	var derr error
+	if err := rc.Control(func(fd uintptr) { nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	return os.NewFile(uintptr(nfd), "dup")
+}
+
+// pipeCap is the pipe's capacity (F_GETPIPE_SZ).
+func pipeCap(t *testing.T, f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { n, ferr = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	return n
 }
 
 // pipeBytes is how many unread bytes sit in the pipe (FIONREAD).
