@@ -2,8 +2,10 @@
 # Builds dist/resync_<version>_<arch>.deb and dist/resync-<version>-1.<arch>.rpm
 # from nfpm.yaml: a stripped, version-stamped binary, the units, the env file,
 # the man pages. Then checks them: the env file and resync.env(5) against the
-# settings in internal/config, the man pages with `man --warnings`, lintian and
-# rpmlint (zero errors; overrides only with a written reason).
+# settings in internal/config, the unit's `systemd-analyze security` exposure
+# (1.5 at most), the man pages with `man --warnings`, lintian and rpmlint (zero
+# errors; overrides only with a written reason). Each check runs when its tool
+# is installed.
 #
 #   VERSION   package and binary version (default: the newest entry of
 #             packaging/changelog.yaml; the package release is always 1)
@@ -42,6 +44,12 @@ done
 if [ "${NOLINT:-}" != 1 ]; then
 	# Fails when packaging/env or resync.env(5) drift from internal/config.
 	go test -count=1 ./packaging/
+	if command -v systemd-analyze >/dev/null; then
+		# The bar: an exposure of 1.5 or less (--threshold is in tenths).
+		security=$(systemd-analyze security --offline=yes --threshold=15 --no-pager systemd/resync.service) ||
+			{ echo "$security" >&2; echo "package.sh: exposure above 1.5" >&2; exit 1; }
+		echo "$security" | tail -n 1
+	fi
 	if command -v man >/dev/null; then
 		for page in "$build"/man/*.[0-9]; do
 			warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
