@@ -50,45 +50,82 @@ func appendTextAttr(b []byte, a kv) []byte {
 // followed by duration_us, correlation_id and any other attribute as key=value.
 // The user field is always "-": resync does not log credentials.
 func appendCombined(b []byte, e *entry) []byte {
-	// plain appends a value as is; strings are escaped like the quoted
-	// fields, so that no header can add a line or a field.
-	plain := func(b []byte, k string) []byte {
-		v, ok := e.lookup(k)
+	const (
+		client = iota
+		method
+		path
+		query
+		proto
+		status
+		size
+		referer
+		agent
+		nFields
+	)
+	var f [nFields]slog.Value
+	var has [nFields]bool
+	for _, a := range e.attrs {
+		i := -1
+		switch a.key {
+		case keyClient:
+			i = client
+		case keyMethod:
+			i = method
+		case keyPath:
+			i = path
+		case keyQuery:
+			i = query
+		case keyProto:
+			i = proto
+		case keyStatus:
+			i = status
+		case keyBytes:
+			i = size
+		case keyReferer:
+			i = referer
+		case keyUserAgent:
+			i = agent
+		}
+		if i >= 0 {
+			f[i], has[i] = a.val, true
+		}
+	}
+	// field appends a value; strings are escaped like the quoted fields so
+	// that no header can add a line or a field; missing or empty is "-".
+	field := func(b []byte, i int, dash bool) []byte {
+		v := f[i]
 		switch {
-		case !ok || (v.Kind() == slog.KindString && v.String() == ""):
-			return append(b, '-')
+		case !has[i] || (v.Kind() == slog.KindString && v.String() == ""):
+			if dash {
+				return append(b, '-')
+			}
+			return b
 		case v.Kind() == slog.KindString:
 			return appendQuoted(b, v.String())
 		}
 		return appendValue(b, v)
 	}
-	str := func(k string) string {
-		if v, ok := e.lookup(k); ok && v.Kind() == slog.KindString {
-			return v.String()
-		}
-		return ""
-	}
-	b = plain(b, keyClient)
+	b = field(b, client, true)
 	b = append(b, " - - ["...)
 	b = e.time.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)
-	b = appendQuoted(b, str(keyMethod))
+	b = field(b, method, false)
 	b = append(b, ' ')
-	b = appendQuoted(b, str(keyPath))
-	if q := str(keyQuery); q != "" {
+	b = field(b, path, false)
+	if has[query] && !(f[query].Kind() == slog.KindString && f[query].String() == "") {
 		b = append(b, '?')
-		b = appendQuoted(b, q)
+		b = field(b, query, false)
 	}
 	b = append(b, ' ')
-	b = appendQuoted(b, str(keyProto))
+	b = field(b, proto, false)
 	b = append(b, "\" "...)
-	b = plain(b, keyStatus)
+	b = field(b, status, true)
 	b = append(b, ' ')
-	b = plain(b, keyBytes)
+	b = field(b, size, true)
 	b = append(b, " \""...)
-	b = plain(b, keyReferer)
+	b = field(b, referer, true)
 	b = append(b, "\" \""...)
-	b = plain(b, keyUserAgent)
+	b = field(b, agent, true)
 	b = append(b, '"')
 	for _, a := range e.attrs {
 		switch a.key {

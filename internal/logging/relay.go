@@ -62,9 +62,15 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 			r = b
 		}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	cr := &countingReader{r: r}
+	br := bufio.NewReaderSize(cr, 64<<10)
 	var long []byte
 	batch := make([]*entry, 0, relayBatch)
+	// Entries are reused batch after batch: emitBatch keeps no reference.
+	var pool [relayBatch]entry
+	for i := range pool {
+		pool[i].attrs = make([]kv, 0, 16)
+	}
 	flush := func() {
 		if len(batch) > 0 {
 			m.emitBatch(batch)
@@ -75,11 +81,12 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 		if len(batch) == relayBatch || !lineBuffered(br) {
 			flush()
 		}
-		if br.Buffered() == 0 {
-			// Caught up: let records gather in the pipe before reading again,
-			// so that a busy worker costs the master one wake-up and one
-			// write per relayCoalesce instead of per record. Records wait in
-			// the kernel meanwhile, safe from a worker's death.
+		if br.Buffered() == 0 && cr.last < 16<<10 {
+			// Caught up (the last read was small): let records gather in the
+			// pipe before reading again, so that a busy worker costs the
+			// master one wake-up and one write per relayCoalesce instead of
+			// per record. Records wait in the kernel meanwhile, safe from a
+			// worker's death. After a big read the relay is behind: no pause.
 			time.Sleep(relayCoalesce)
 		}
 		line, err := br.ReadSlice('\n')
@@ -98,7 +105,7 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 		}
 		if len(line) > 0 {
 			if line[len(line)-1] == '\n' {
-				if e := m.decodeWire(tags, line[:len(line)-1]); e != nil {
+				if e := m.decodeWire(tags, line[:len(line)-1], &pool[len(batch)]); e != nil {
 					batch = append(batch, e)
 				}
 			} else { // EOF inside a record: the worker died while writing it
@@ -111,6 +118,17 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 			return
 		}
 	}
+}
+
+type countingReader struct {
+	r    io.Reader
+	last int // bytes returned by the last Read
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.last = n
+	return n, err
 }
 
 const (
@@ -159,8 +177,8 @@ func lineBuffered(br *bufio.Reader) bool {
 
 // decodeWire decodes one wire line. A line that does not decode is still
 // relayed (verbatim, as the message) rather than dropped.
-func (m *Master) decodeWire(tags []kv, line []byte) *entry {
-	e := &entry{attrs: make([]kv, 0, 16)}
+func (m *Master) decodeWire(tags []kv, line []byte, e *entry) *entry {
+	*e = entry{attrs: e.attrs[:0]}
 	if err := parseWire(string(line), e); err != nil {
 		return m.rawEntry(tags, line, "records", false)
 	}
