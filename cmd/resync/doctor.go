@@ -55,6 +55,7 @@ func runDoctorWith(args, environ []string, stdout, stderr io.Writer) int {
 		if err == nil {
 			f.Status = &st
 			f.MemLimit, f.MemLimitErr = doctor.MemoryLimit("/proc", st.PID)
+			f.UnitMemory = unitMemory()
 		}
 		f.StatusErr = err
 	}
@@ -82,14 +83,29 @@ func wake(c *http.Client, base string) {
 	}
 }
 
+// unitMemory reports the memory limits systemd was told to set on
+// resync.service, to tell "none configured" from "configured, not in force".
+func unitMemory() string {
+	var set []string
+	for _, p := range []string{"MemoryMax", "MemoryHigh"} {
+		if v := systemctlShow("resync.service", p); v != "" && v != "infinity" {
+			set = append(set, p+"="+v)
+		}
+	}
+	return strings.Join(set, " ")
+}
+
 // socketListen asks systemd where resync.socket listens; "" without systemd
 // or without the unit, and then RESYNC_BIND is where the master listens.
-func socketListen() string {
+func socketListen() string { return systemctlShow("resync.socket", "Listen") }
+
+// systemctlShow reads one property of a unit; "" when systemd cannot say.
+func systemctlShow(unit, property string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "systemctl", "show", "-P", "Listen", "resync.socket").Output()
+	out, err := exec.CommandContext(ctx, "systemctl", "show", "-P", property, unit).Output()
 	if err != nil {
 		return ""
 	}
-	return string(out)
+	return strings.TrimSpace(string(out))
 }

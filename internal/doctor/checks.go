@@ -23,6 +23,7 @@ type Facts struct {
 
 	MemLimit    uint64 // bytes; 0 = none in force
 	MemLimitErr error  // could not read the master's cgroup
+	UnitMemory  string // the unit's MemoryMax=/MemoryHigh= as systemd reports them, "" if none
 
 	BaseURL string       // http://host:port of the running service
 	Client  *http.Client // for the health endpoints
@@ -115,6 +116,9 @@ func checkMemory(f Facts) Result {
 	case f.MemLimitErr != nil:
 		r.Detail = "cannot read the master's cgroup: " + f.MemLimitErr.Error()
 		r.Fix = "run resync doctor as root"
+	case f.MemLimit == 0 && f.UnitMemory != "":
+		r.Detail = f.UnitMemory + " is set on the unit but not in force: no memory.max or memory.high on the service's cgroup"
+		r.Fix = "boot with the unified cgroup hierarchy (cgroup v2), where systemd controls memory, or limit memory another way"
 	case f.MemLimit == 0:
 		r.Detail = "no memory.max or memory.high on the service's cgroup"
 		r.Fix = "systemctl edit resync, add [Service] MemoryHigh= and MemoryMax= (guide: 512M low, 2G medium, 4G high load)"

@@ -74,6 +74,7 @@ func TestEachFailure(t *testing.T) {
 		{"workers", func(f *Facts) { f.Status.Target = 1 }, "1 workers for 2 cores"},
 		{"workers", func(f *Facts) { f.Status.Target = 6 }, "6 workers for 2 cores"},
 		{"memory limit", func(f *Facts) { f.MemLimit = 0 }, "no memory.max"},
+		{"memory limit", func(f *Facts) { f.MemLimit, f.UnitMemory = 0, "MemoryMax=1073741824" }, "set on the unit but not in force"},
 		{"memory limit", func(f *Facts) { f.Status = nil }, "no running master"},
 		{"memory limit", func(f *Facts) { f.MemLimitErr = errors.New("permission denied") }, "permission denied"},
 		{"logs", func(f *Facts) {
