@@ -63,13 +63,13 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 				client: clientAddr(r, trusted), method: r.Method, path: r.URL.Path,
 				query: r.URL.RawQuery, proto: r.Proto, status: rw.status, bytes: rw.bytes,
 				durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
-				referer: r.Referer(), correlationID: w.Header().Get("X-Correlation-ID"),
+				referer: r.Referer(), correlationID: headerValue(w.Header(), hdrCorrelationID),
 			}
 			if a.status == 0 {
 				a.status = http.StatusOK
 			}
 			if a.correlationID == "" {
-				a.correlationID = r.Header.Get("X-Correlation-ID")
+				a.correlationID = headerValue(r.Header, hdrCorrelationID)
 			}
 			if direct {
 				_ = ph.writeAccess(end, &a)
@@ -136,6 +136,17 @@ func (h *pipeHandler) writeAccess(t time.Time, a *accessRecord) error {
 	*bp = b
 	putBuf(bp)
 	return err
+}
+
+// hdrCorrelationID is X-Correlation-ID in canonical form: Header.Get would
+// canonicalise (and allocate) on every request.
+const hdrCorrelationID = "X-Correlation-Id"
+
+func headerValue(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // clientAddr picks the client address as described on AccessLog.

@@ -140,10 +140,10 @@ func (m *Master) emitBatch(es []*entry) {
 	tp, jp, sp := getBuf(), getBuf(), getBuf()
 	defer func() { putBuf(tp); putBuf(jp); putBuf(sp) }()
 	// ends[i] is where record i ends in the text and journal buffers.
-	var endsArr [64][2]int
+	var endsArr [relayBatch][2]int
 	ends := endsArr[:0]
 	text, jour := (*tp)[:0], (*jp)[:0]
-	var keptArr [64]*entry
+	var keptArr [relayBatch]*entry
 	kept := keptArr[:0]
 	for _, e := range es {
 		if e.level < m.level {

@@ -132,8 +132,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 const (
-	relayBatch    = 64
-	relayCoalesce = 2 * time.Millisecond
+	relayBatch    = 256
+	relayCoalesce = 5 * time.Millisecond
 	pipeSize      = 1 << 20
 )
 
