@@ -30,5 +30,9 @@ package:
 e2e: package
 	sh packaging/e2e.sh
 
+# Throughput and memory side by side with a plain net/http server, same run.
+bench:
+	$(GO) run ./tests/bench
+
 clean:
 	rm -rf bin dist

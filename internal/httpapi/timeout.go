@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const timeoutBody = `{"detail":"Request timed out"}` + "\n"
+
+// timeout gives a request that runs past d a 503 and cancels its context; the
+// worker goes on serving the others.
+//
+// Not http.TimeoutHandler: it runs every request on a second goroutine and
+// buffers the whole response, which cost a quarter of the throughput here.
+// A timer instead answers 503 at the deadline — if the handler has not begun
+// its response — and cancels the context; whatever the handler writes after
+// that is dropped.
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		tw := &timeoutWriter{w: w}
+		t := time.AfterFunc(d, func() {
+			tw.expire()
+			cancel()
+		})
+		defer t.Stop()
+		next.ServeHTTP(tw, r.WithContext(ctx))
+	})
+}
+
+// timeoutWriter serialises the handler's writes with the timer's 503. The
+// handler gets a header map of its own, copied over when it writes: otherwise
+// its Header().Set could race the timer's.
+type timeoutWriter struct {
+	w       http.ResponseWriter
+	hdr     http.Header
+	mu      sync.Mutex
+	wrote   bool // the handler began its response: too late for a 503
+	expired bool // the 503 went out: drop the handler's writes
+}
+
+func (tw *timeoutWriter) expire() {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.wrote {
+		return
+	}
+	tw.expired = true
+	h := tw.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(timeoutBody)))
+	h.Set("Connection", "close")
+	tw.w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = tw.w.Write([]byte(timeoutBody))
+	if f, ok := tw.w.(http.Flusher); ok {
+		f.Flush() // the client has its answer now, whenever the handler returns
+	}
+}
+
+func (tw *timeoutWriter) Header() http.Header {
+	if tw.hdr == nil {
+		tw.hdr = http.Header{}
+	}
+	return tw.hdr
+}
+
+// begin moves the handler's headers to the real response, once.
+func (tw *timeoutWriter) begin() {
+	if tw.wrote {
+		return
+	}
+	tw.wrote = true
+	dst := tw.w.Header()
+	for k, v := range tw.hdr {
+		dst[k] = v
+	}
+}
+
+func (tw *timeoutWriter) WriteHeader(code int) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.expired {
+		return
+	}
+	tw.begin()
+	tw.w.WriteHeader(code)
+}
+
+func (tw *timeoutWriter) Write(b []byte) (int, error) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.expired {
+		return 0, http.ErrHandlerTimeout
+	}
+	tw.begin()
+	return tw.w.Write(b)
+}
+
+// Flush sends what the handler wrote so far.
+func (tw *timeoutWriter) Flush() {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	if tw.expired {
+		return
+	}
+	tw.begin()
+	if f, ok := tw.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}

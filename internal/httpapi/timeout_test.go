@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A handler that ignores its deadline and keeps setting headers and writing:
+// the client still gets the 503 at the deadline, and under -race the timer's
+// response must not race the handler.
+func TestTimeoutAnswers503WhileHandlerRuns(t *testing.T) {
+	release := make(chan struct{})
+	h := timeout(50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the context is cancelled at the deadline
+		for i := 0; i < 100; i++ {
+			w.Header().Set("X-Late", "1")
+		}
+		if _, err := w.Write([]byte("late")); err != http.ErrHandlerTimeout {
+			t.Errorf("late write: %v, want ErrHandlerTimeout", err)
+		}
+		<-release
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer close(release)
+
+	start := time.Now()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body) // Content-Length lets this end before the handler does
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "timed out") {
+		t.Fatalf("got %d %q, want 503 timed out", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Late") != "" {
+		t.Error("a header set after the deadline reached the client")
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("503 arrived after %s: it waited for the handler", waited)
+	}
+}
+
+func TestTimeoutLeavesFastResponsesAlone(t *testing.T) {
+	h := timeout(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Mine", "yes")
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("tea"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusTeapot || rec.Body.String() != "tea" || rec.Header().Get("X-Mine") != "yes" {
+		t.Fatalf("got %d %q %v", rec.Code, rec.Body.String(), rec.Header())
+	}
+}
