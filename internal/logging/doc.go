@@ -19,7 +19,8 @@
 //
 // which returns at once; done closes once the worker's output is drained
 // (after the worker exited), so "worker exited" can be logged after the
-// worker's last records. The master's main loop never reads a pipe itself.
+// worker's last records. RelayWorker owns the two read ends and closes them.
+// The master's main loop never reads a pipe itself.
 //
 // Worker:
 //
@@ -51,11 +52,29 @@
 // says how many records it missed. Records never stop flowing to
 // journald/stderr meanwhile.
 //
+// # Worker pipe
+//
+// A worker writes one JSON line per record (format on NewWorker). A log call
+// returns only once its record is in the pipe (concurrent calls share one
+// write(2)), so a worker killed at any moment loses no record whose call had
+// returned: the master holds the read end and reads what is buffered after
+// the worker is gone. A record cut by the kill is relayed marked
+// truncated=true; a line that does not decode is relayed verbatim; nothing
+// is dropped.
+//
+// The relay reads the records pipe with blocking reads outside Go's
+// netpoller and, once caught up, waits relayCoalesce (5 ms) before reading
+// again, with the pipe grown to 1 MiB. A busy worker thus costs the master
+// one wake-up, one read and one write per 5 ms rather than per record; the
+// price is up to 5 ms of delay before a record appears. Raw stderr is grouped
+// into records: see relayStderr.
+//
 // # Ordering and back-pressure
 //
-// All sinks are written under one mutex, one whole record at a time, so
-// lines never tear or interleave. Writes are synchronous: a slow journald or
-// disk slows the writer down, and for workers that means their pipe fills
-// and their log call blocks. Nothing is queued in memory beyond the relay's
-// bounded buffers, and nothing is dropped.
+// All sinks are written under one mutex, whole records only, so lines never
+// tear or interleave; records of one worker keep their order. Writes are
+// synchronous: a slow journald or disk slows the relay down, the worker's
+// pipe fills, and the worker's log calls block. Nothing is queued in memory
+// beyond the relay's bounded buffers, and nothing is dropped. The master's
+// own log calls wait at most for the record being written.
 package logging
