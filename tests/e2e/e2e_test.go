@@ -178,9 +178,13 @@ func expectActivation(t *testing.T, c *container, version string) {
 		t.Fatalf("first request through socket activation: %v", err)
 	}
 	t.Logf("first request served through activation in %v", time.Since(start).Round(time.Millisecond))
-	if got := c.prop("resync.service", "ActiveState"); got != "active" {
-		t.Fatalf("resync.service is %s after the first request, want active", got)
-	}
+	// A worker may answer before systemd has processed the master's READY=1.
+	waitFor(t, 30*time.Second, "resync.service to be active", func() error {
+		if got := c.prop("resync.service", "ActiveState"); got != "active" {
+			return fmt.Errorf("resync.service is %s after the first request", got)
+		}
+		return nil
+	})
 }
 
 // exposure reads systemd-analyze security for the running unit, on this
