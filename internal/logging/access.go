@@ -165,9 +165,12 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		}
 		return host
 	}
-	peer = peer.Unmap()
+	if peer.Is4In6() {
+		peer = peer.Unmap()
+		host = peer.String()
+	}
 	if len(trusted) == 0 || !isTrusted(peer, trusted) {
-		return peer.String()
+		return host
 	}
 	client := peer
 	xff := r.Header.Values("X-Forwarded-For")

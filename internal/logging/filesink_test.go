@@ -161,3 +161,53 @@ func readFile(t *testing.T, path string) string {
 	must(t, err)
 	return string(b)
 }
+
+// USR1: Reopen moves the file aside (lumberjack's timestamped backup) and
+// the next record starts a new file.
+func TestReopenRotates(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "resync.log")
+	m, err := NewMaster(config.LogConfig{Level: "info", File: path, MaxSizeMB: 10}, devNullT(t))
+	must(t, err)
+	defer m.Close()
+	m.Logger().Info("before")
+	m.Reopen()
+	m.Logger().Info("after")
+	files, _ := filepath.Glob(filepath.Join(dir, "resync-*.log"))
+	if len(files) != 1 {
+		t.Fatalf("backups: %v", files)
+	}
+	if b := readFile(t, files[0]); !strings.Contains(b, "INFO before") || strings.Contains(b, "after") {
+		t.Errorf("backup holds %q", b)
+	}
+	if c := readFile(t, path); !strings.Contains(c, "INFO after") || strings.Contains(c, "before") {
+		t.Errorf("current file holds %q", c)
+	}
+}
+
+// journald unreachable (socket gone): records go to stderr with sd-daemon
+// priority prefixes, which the journal stream understands, after one error.
+func TestJournaldDownFallsBackToStderr(t *testing.T) {
+	m, _, stderr := journalMaster(t, config.LogConfig{Level: "info"})
+	old := m.journal.addr.Name
+	m.journal.addr.Name = filepath.Join(t.TempDir(), "gone.sock")
+	m.Logger().Info("one")
+	m.Logger().Error("two")
+	out := readFile(t, stderr.Name())
+	if strings.Count(out, "cannot send to journald") != 1 || !strings.Contains(out, "<6>") ||
+		!strings.Contains(out, "INFO one") || !strings.Contains(out, "<3>") || !strings.Contains(out, "ERROR two") {
+		t.Errorf("stderr:\n%s", out)
+	}
+	m.journal.addr.Name = old
+	m.Logger().Info("three")
+	if out := readFile(t, stderr.Name()); !strings.Contains(out, "journald reachable again") || strings.Contains(out, "three") {
+		t.Errorf("after recovery, stderr:\n%s", out)
+	}
+}
+
+func devNullT(t *testing.T) *os.File {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	must(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
