@@ -191,6 +191,7 @@ func TestJournaldDownFallsBackToStderr(t *testing.T) {
 	m, _, stderr := journalMaster(t, config.LogConfig{Level: "info"})
 	old := m.journal.addr.Name
 	m.journal.addr.Name = filepath.Join(t.TempDir(), "gone.sock")
+	m.journal.connected = false
 	m.Logger().Info("one")
 	m.Logger().Error("two")
 	out := readFile(t, stderr.Name())
@@ -199,6 +200,7 @@ func TestJournaldDownFallsBackToStderr(t *testing.T) {
 		t.Errorf("stderr:\n%s", out)
 	}
 	m.journal.addr.Name = old
+	m.journal.connected = false
 	m.Logger().Info("three")
 	if out := readFile(t, stderr.Name()); !strings.Contains(out, "journald reachable again") || strings.Contains(out, "three") {
 		t.Errorf("after recovery, stderr:\n%s", out)

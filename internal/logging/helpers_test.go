@@ -3,6 +3,7 @@ package logging
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -82,6 +83,20 @@ func runRole(role string) {
 		}
 	case "server": // an HTTP worker: access log per ACCESS, address to fd 4
 		serveHTTP(log, os.Getenv("ACCESS") == "on", os.NewFile(4, "addr"))
+	case "journald": // a journald that receives and discards, on SOCK
+		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: os.Getenv("SOCK"), Net: "unixgram"})
+		if err != nil {
+			panic(err)
+		}
+		_ = conn.SetReadBuffer(8 << 20)
+		ready := os.NewFile(4, "ready")
+		ready.Close()
+		buf := make([]byte, 16<<20)
+		for {
+			if _, err := conn.Read(buf); err != nil {
+				panic(err)
+			}
+		}
 	case "load": // CONNS keep-alive clients send COUNT requests to ADDR in total
 		loadHTTP(os.Getenv("ADDR"), envInt("CONNS"), envInt("COUNT"))
 	default:

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -88,12 +90,51 @@ func loadHTTP(addr string, conns, count int) {
 // Reported: req/s off and on, their ratio, and the master's CPU per access
 // record relayed.
 func BenchmarkAccessLogProcesses(b *testing.B) {
-	b.Setenv("JOURNAL_STREAM", "")
-	m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	b.Run("sink=text", func(b *testing.B) {
+		b.Setenv("JOURNAL_STREAM", "")
+		m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close()
+		benchAccessProcesses(b, m)
+	})
+	// journald: the master sends each record as a datagram to a journald
+	// stand-in process that discards it (real journald's own cost, which is
+	// far higher per entry, is not included).
+	b.Run("sink=journald", func(b *testing.B) {
+		sock := filepath.Join(b.TempDir(), "journal.sock")
+		rr, rw, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		spawn(b, "journald", []string{"SOCK=" + sock}, rw)
+		rw.Close()
+		_, _ = io.ReadAll(rr) // closed once the socket is bound
+		rr.Close()
+		old := journalSocket
+		journalSocket = sock
+		defer func() { journalSocket = old }()
+		stderr := devNull(b)
+		fi, err := stderr.Stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		b.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+		m, err := NewMaster(config.LogConfig{Level: "info"}, stderr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close()
+		if m.journal == nil {
+			b.Fatal("master did not pick journald")
+		}
+		benchAccessProcesses(b, m)
+	})
+}
+
+func benchAccessProcesses(b *testing.B, m *Master) {
 	start := func(mode string) (string, int) {
 		ar, aw, err := os.Pipe()
 		if err != nil {

@@ -145,11 +145,16 @@ func (m *Master) emitBatch(es []*entry) {
 	text, jour := (*tp)[:0], (*jp)[:0]
 	var keptArr [relayBatch]*entry
 	kept := keptArr[:0]
+	// With journald and no file, text is only needed if journald fails;
+	// writeMain formats it then.
+	needText := m.journal == nil || m.file != nil || m.access != nil
 	for _, e := range es {
 		if e.level < m.level {
 			continue
 		}
-		text = m.format(text, e)
+		if needText {
+			text = m.format(text, e)
+		}
 		if m.journal != nil {
 			jour = appendJournal(jour, e, (*sp)[:0])
 		}
@@ -166,7 +171,11 @@ func (m *Master) emitBatch(es []*entry) {
 	if m.journal != nil {
 		tstart, jstart := 0, 0
 		for i, e := range kept {
-			m.writeMain(e, text[tstart:ends[i][0]], jour[jstart:ends[i][1]])
+			var t []byte
+			if needText {
+				t = text[tstart:ends[i][0]]
+			}
+			m.writeMain(e, t, jour[jstart:ends[i][1]])
 			tstart, jstart = ends[i][0], ends[i][1]
 		}
 	} else {
