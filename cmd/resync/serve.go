@@ -15,6 +15,7 @@ import (
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/listen"
 	"github.com/resync/resync/internal/master"
+	"github.com/resync/resync/internal/monitor"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
@@ -85,6 +86,9 @@ func serve(cfg config.Config, environ []string, log *slog.Logger) error {
 
 	watchdog, _ := daemon.SdWatchdogEnabled(false)
 	m := master.New(master.Options{
+		// Always on in the master (a /proc read a second), so that memory
+		// recycling works and a reload may turn RESYNC_METRICS on.
+		Monitor: monitor.New("/proc"),
 		Config:  cfg,
 		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), log: log},
 		Load:    func() (config.Config, error) { return config.Load(environ) },

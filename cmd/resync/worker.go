@@ -1,12 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/httpapi"
+	"github.com/resync/resync/internal/metrics"
 	"github.com/resync/resync/internal/worker"
 )
 
@@ -19,8 +24,20 @@ func runWorker(args []string) int {
 		return exitBoot
 	}
 	log := newLogger(cfg, "worker")
-	handler := httpapi.New(httpapi.Options{Logger: log, Timeout: cfg.Timeout})
-	if err := worker.Run(cfg, handler, log); err != nil {
+	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, AdminToken: cfg.Metrics.AdminToken}
+	var hooks worker.Hooks
+	var rec *metrics.Recorder
+	if cfg.Metrics.Enabled {
+		opts.Master = masterClient(control.Path(cfg.RuntimeDir))
+		rec = metrics.NewRecorder()
+		hooks.Heartbeat = func() string { return "X_RESYNC_METRICS=" + rec.Snapshot().Encode() + "\n" }
+		hooks.GC = freeMemory
+	}
+	var handler http.Handler = httpapi.New(opts)
+	if rec != nil {
+		handler = rec.Middleware(handler)
+	}
+	if err := worker.Run(cfg, handler, log, hooks); err != nil {
 		if errors.Is(err, worker.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)
 			return exitBoot
@@ -29,4 +46,20 @@ func runWorker(args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// masterClient asks the master over its control socket.
+type masterClient string
+
+func (path masterClient) Call(cmd string) (json.RawMessage, error) {
+	return control.Data(string(path), cmd, 15*time.Second)
+}
+
+func freeMemory() string {
+	res, err := metrics.FreeMemory()
+	if err != nil {
+		res = metrics.GCWorker{PID: os.Getpid(), Error: err.Error()}
+	}
+	b, _ := json.Marshal(res)
+	return string(b)
 }

@@ -26,7 +26,7 @@ func Path(runtimeDir string) string { return filepath.Join(runtimeDir, SocketNam
 
 // Request is what a client asks.
 type Request struct {
-	Cmd string `json:"cmd"` // "reload" | "status"
+	Cmd string `json:"cmd"` // "reload" | "status" | "metrics" | "gc"
 }
 
 // Response is the master's answer.
@@ -34,6 +34,9 @@ type Response struct {
 	OK     bool      `json:"ok"`
 	Error  string    `json:"error,omitempty"`
 	Status *Snapshot `json:"status,omitempty"`
+	// Data is the answer to "metrics" (a metrics.Report) and "gc" (an array
+	// of metrics.GCWorker), passed through as the master built it.
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // Snapshot is the master's state as `resync status` shows it.
@@ -124,6 +127,18 @@ func Do(path string, req Request, timeout time.Duration) (Response, error) {
 		return Response{}, fmt.Errorf("read %s answer: %w", req.Cmd, err)
 	}
 	return resp, nil
+}
+
+// Data asks for a command whose answer is Response.Data.
+func Data(path, cmd string, timeout time.Duration) (json.RawMessage, error) {
+	resp, err := Do(path, Request{Cmd: cmd}, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if !resp.OK {
+		return nil, fmt.Errorf("%s: %s", cmd, resp.Error)
+	}
+	return resp.Data, nil
 }
 
 // Status asks a running master for its worker table.

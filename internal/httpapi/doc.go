@@ -1,5 +1,6 @@
 // Package httpapi owns resync's HTTP surface as a worker serves it: the routes
 // and the middleware every request passes through (correlation id, request
-// limits, timeout, panic recovery). It knows nothing of processes or sockets;
-// what it reports on comes in through small interfaces.
+// limits, timeout, panic recovery), the health and metrics endpoints. It knows
+// nothing of processes or sockets: what only the master knows comes through
+// the Master interface.
 package httpapi

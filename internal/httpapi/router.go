@@ -14,8 +14,9 @@ type Options struct {
 	Timeout time.Duration // per request; past it the client gets 503
 	// Checks are the readiness checks; a failing one makes /health/ready 503.
 	Checks map[string]Check
-	// Routes, if set, mounts more routes (metrics, debug hooks) on the router.
-	Routes func(r *mux.Router)
+	// Master, when set, mounts the metrics endpoints (RESYNC_METRICS=on).
+	Master     Master
+	AdminToken string
 }
 
 // Check reports whether one dependency is usable; nil means healthy.
@@ -31,9 +32,7 @@ func New(o Options) http.Handler {
 	api.HandleFunc("/health/live", h.live).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/startup", h.startup).Methods(http.MethodGet, http.MethodHead)
-	if o.Routes != nil {
-		o.Routes(r)
-	}
+	mountMetrics(r, o)
 	if testRoutes != nil {
 		testRoutes(r)
 	}

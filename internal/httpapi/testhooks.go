@@ -4,10 +4,14 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 )
+
+// held keeps /debug/alloc's memory alive.
+var held [][]byte
 
 // Routes that let the integration tests make a request slow or make it panic.
 // Built only with -tags testhooks; a release binary has none of them.
@@ -23,6 +27,15 @@ func init() {
 		})
 		r.HandleFunc("/debug/panic", func(http.ResponseWriter, *http.Request) {
 			panic("test panic")
+		})
+		r.HandleFunc("/debug/alloc", func(w http.ResponseWriter, req *http.Request) {
+			mb, _ := strconv.Atoi(req.URL.Query().Get("mb"))
+			b := make([]byte, mb<<20)
+			for i := range b {
+				b[i] = 1 // touch every page so it counts in RSS
+			}
+			held = append(held, b)
+			writeJSON(w, http.StatusOK, map[string]int{"held_mb": mb})
 		})
 	}
 }

@@ -19,6 +19,10 @@
 //	         workers left would still be at least the target: capacity never dips
 //	report   READY=1 / RELOADING=1 / STATUS= / WATCHDOG=1 to systemd
 //
+// Once a second the monitor samples /proc for every worker (see package
+// monitor); a worker over RESYNC_WORKER_MAX_RSS_MB is recycled like one that
+// spent its request budget.
+//
 // # Generations
 //
 // Every reload starts a generation with the configuration read anew; the old
@@ -30,7 +34,9 @@
 //
 //	READY=1                        ready to serve
 //	WATCHDOG=1, X_RESYNC_REQUESTS  heartbeat and requests served so far
+//	X_RESYNC_METRICS=…             counters for the monitor (/api/v1/metrics)
 //	X_RESYNC_RECYCLE=reason        replace me (request budget spent)
+//	X_RESYNC_GC={json}             answer to the SIGUSR2 of a forced GC
 //	STOPPING=1, STATUS=…           informational
 //
 // Senders are identified by SCM_CREDENTIALS; messages from unknown pids are

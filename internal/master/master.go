@@ -38,7 +38,17 @@ type Options struct {
 	Watchdog   time.Duration                 // WATCHDOG_USEC, 0 when off
 	ReopenLogs func()                        // SIGUSR1
 	RSS        func(pid int) uint64          // for status lines; 0 when unknown
+	Monitor    Monitor                       // nil when RESYNC_METRICS=off
 	Logger     *slog.Logger
+}
+
+// Monitor keeps the request counters and resource samples behind
+// /api/v1/metrics (package monitor). Called from the loop only, but Report.
+type Monitor interface {
+	Observe(pid, generation int, started time.Time, encoded string) error
+	Retire(pid int, reason string)
+	Sample(pids []int) (rss map[int]uint64) // also rebuilds the report
+	Report() []byte
 }
 
 // ExitBoot is the exit code with which a worker says it cannot start at all.
@@ -46,6 +56,8 @@ const ExitBoot = 3
 
 const (
 	tickEvery       = 100 * time.Millisecond
+	sampleEvery     = time.Second
+	gcTimeout       = 10 * time.Second
 	killGrace       = 3 * time.Second // SIGABRT/SIGINT → SIGKILL
 	maxBootFailures = 5               // in a row, with nobody serving: give up
 	maxBackoff      = 10 * time.Second
@@ -81,6 +93,10 @@ type Master struct {
 	readySent  bool
 	status     string
 	lastPing   time.Time
+
+	nextSample time.Time
+	rss        map[int]uint64 // last sample, bytes
+	gc         *gcRun
 
 	retiredRequests uint64 // folded in when a worker exits, so totals never go back
 	stopping        bool
@@ -128,7 +144,9 @@ func (m *Master) Run() error {
 
 // pass is the work done after every event, whatever it was.
 func (m *Master) pass(now time.Time) {
+	m.sample(now)
 	m.murder(now)
+	m.gcTimeout(now)
 	if !m.stopping {
 		m.manage(now)
 		m.retire(now)

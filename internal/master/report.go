@@ -61,6 +61,14 @@ func (m *Master) handleCall(c control.Call) {
 	case "status":
 		s := m.snapshot()
 		c.Reply <- control.Response{OK: true, Status: &s}
+	case "metrics":
+		if m.opt.Monitor == nil {
+			c.Reply <- control.Response{Error: "metrics are off (RESYNC_METRICS=off)"}
+			return
+		}
+		c.Reply <- control.Response{OK: true, Data: m.opt.Monitor.Report()}
+	case "gc":
+		m.startGC(time.Now(), c.Reply)
 	default:
 		c.Reply <- control.Response{Error: fmt.Sprintf("unknown command %q", c.Cmd)}
 	}
@@ -72,10 +80,19 @@ func (m *Master) snapshot() control.Snapshot {
 	for _, w := range m.sorted() {
 		row := control.Worker{PID: w.pid, Generation: w.gen, State: w.state(), Started: w.started,
 			Requests: w.requests, LastHeartbeat: w.lastBeat}
-		if m.opt.RSS != nil {
-			row.RSSBytes = m.opt.RSS(w.pid)
-		}
+		row.RSSBytes = m.rssOf(w.pid)
 		s.Workers = append(s.Workers, row)
 	}
 	return s
+}
+
+// rssOf is the last sampled RSS, or a fresh read when the monitor is off.
+func (m *Master) rssOf(pid int) uint64 {
+	if rss, ok := m.rss[pid]; ok {
+		return rss
+	}
+	if m.opt.RSS != nil {
+		return m.opt.RSS(pid)
+	}
+	return 0
 }

@@ -64,9 +64,7 @@ func (m *Master) logWorkers(now time.Time) {
 		if !w.lastBeat.IsZero() {
 			attrs = append(attrs, "last_heartbeat", now.Sub(w.lastBeat).Round(time.Millisecond).String()+" ago")
 		}
-		if m.opt.RSS != nil {
-			attrs = append(attrs, "rss_mb", float64(m.opt.RSS(w.pid))/(1<<20))
-		}
+		attrs = append(attrs, "rss_mb", float64(m.rssOf(w.pid))/(1<<20))
 		m.log.Info("worker status", attrs...)
 	}
 }

@@ -201,6 +201,40 @@ func (m *Master) handleNote(n noteLike, now time.Time) {
 	if reason := msg["X_RESYNC_RECYCLE"]; reason != "" && w.recycle == "" && !w.stopping() {
 		w.recycle = reason
 	}
+	if v, ok := msg["X_RESYNC_METRICS"]; ok && m.opt.Monitor != nil {
+		if err := m.opt.Monitor.Observe(w.pid, w.gen, w.started, v); err != nil {
+			m.log.Warn("bad metrics from worker", "worker_pid", w.pid, "error", err)
+		}
+	}
+	if v, ok := msg["X_RESYNC_GC"]; ok {
+		m.gcAnswer(w.pid, v)
+	}
+}
+
+func (m *Master) drainNotes(now time.Time) {
+	for {
+		select {
+		case n := <-m.opt.Notes:
+			m.handleNote(n, now)
+		default:
+			return
+		}
+	}
+}
+
+// retireReason says why a worker went, in the monitor's words.
+func (m *Master) retireReason(w *worker) string {
+	switch {
+	case w.aborted:
+		return "timeout"
+	case w.termAt.IsZero() && !m.stopping:
+		return "exit"
+	case w.gen != m.gen:
+		return "reload"
+	case w.recycle == "max-requests" || w.recycle == "max-rss":
+		return "recycle"
+	}
+	return "stop"
 }
 
 func (m *Master) handleExit(e exit, now time.Time) {
@@ -208,8 +242,17 @@ func (m *Master) handleExit(e exit, now time.Time) {
 	if !ok {
 		return
 	}
+	// A worker's last message (its final counters) was sent before it exited;
+	// take it before the worker is forgotten.
+	m.drainNotes(now)
 	delete(m.workers, e.pid)
 	m.retiredRequests += w.requests
+	if m.opt.Monitor != nil {
+		m.opt.Monitor.Retire(w.pid, m.retireReason(w))
+	}
+	if m.gc != nil && m.gc.waiting[w.pid] {
+		m.gcAnswer(w.pid, gcError(w.pid, "exited before answering"))
+	}
 	attrs := []any{"worker_pid", w.pid, "generation", w.gen, "exit", e.how, "requests", w.requests}
 	switch {
 	case !w.termAt.IsZero() || m.stopping && e.code == 0:

@@ -6,7 +6,11 @@
 // Messages a worker sends on NOTIFY_SOCKET (the master's socket):
 //
 //	READY=1                           serving; the master may retire what it replaces
-//	WATCHDOG=1 X_RESYNC_REQUESTS=n    heartbeat, at least every RESYNC_TIMEOUT/2
+//	WATCHDOG=1 X_RESYNC_REQUESTS=n    heartbeat, at least every RESYNC_TIMEOUT/2,
+//	  X_RESYNC_METRICS=…              with the request counters (package metrics)
 //	X_RESYNC_RECYCLE=max-requests     budget spent; start my replacement
 //	STOPPING=1                        draining after SIGTERM
+//	X_RESYNC_REQUESTS, _METRICS       once more after the drain, just before exit,
+//	                                  so no request goes uncounted
+//	X_RESYNC_GC={json}                answer to SIGUSR2: a forced GC's RSS before/after
 package worker

@@ -23,9 +23,18 @@ import (
 // ErrBoot wraps failures that happen before serving: respawning cannot fix them.
 var ErrBoot = errors.New("worker failed to boot")
 
+// Hooks let the caller add to what a worker tells the master.
+type Hooks struct {
+	// Heartbeat returns extra KEY=VALUE lines for each WATCHDOG=1 message.
+	Heartbeat func() string
+	// GC runs on SIGUSR2 (the master's forced collection) and returns the
+	// X_RESYNC_GC= value to send back.
+	GC func() string
+}
+
 // Run serves handler until the master stops this worker. It returns nil after
 // a clean drain.
-func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
+func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks) error {
 	if err := bootHook(); err != nil {
 		return err
 	}
@@ -33,7 +42,7 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBoot, err)
 	}
-	w := &worker{cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter)}
+	w := &worker{hooks: hooks, cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter)}
 	srv := &http.Server{
 		Handler:           w.count(handler),
 		ReadHeaderTimeout: cfg.HeaderTimeout,
@@ -44,7 +53,7 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 	}
 
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
 	serveErr := make(chan error, len(listeners))
 	for _, l := range listeners {
 		go func() { serveErr <- srv.Serve(l) }()
@@ -59,9 +68,17 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGTERM:
-				return w.drain(srv, listeners, serveErr)
+				err := w.drain(srv, listeners, serveErr)
+				// The last word: what this worker served since its last heartbeat.
+				notify(w.counters())
+				return err
 			case syscall.SIGINT, syscall.SIGQUIT:
 				return srv.Close()
+			case syscall.SIGUSR2:
+				if hooks.GC != nil {
+					// Off the loop: a full collection must not delay a heartbeat.
+					go func() { notify("X_RESYNC_GC=" + hooks.GC() + "\n") }()
+				}
 			}
 			// SIGHUP: the master reloads, not us; a terminal hangup must not kill workers.
 		case err := <-serveErr:
@@ -71,12 +88,13 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger) error {
 				log.Warn("master is gone; draining")
 				return w.drain(srv, listeners, serveErr)
 			}
-			notify("WATCHDOG=1\nX_RESYNC_REQUESTS=" + strconv.FormatUint(w.served.Load(), 10) + "\n")
+			notify("WATCHDOG=1\n" + w.counters())
 		}
 	}
 }
 
 type worker struct {
+	hooks   Hooks
 	cfg     config.Config
 	log     *slog.Logger
 	budget  uint64 // 0 = never recycle
@@ -128,6 +146,15 @@ func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <
 		return fmt.Errorf("drain: %d connections left after %s: %w", w.conns.count(), w.cfg.GracefulTimeout, err)
 	}
 	return nil
+}
+
+// counters are the X_RESYNC_ lines every heartbeat carries.
+func (w *worker) counters() string {
+	msg := "X_RESYNC_REQUESTS=" + strconv.FormatUint(w.served.Load(), 10) + "\n"
+	if w.hooks.Heartbeat != nil {
+		msg += w.hooks.Heartbeat()
+	}
+	return msg
 }
 
 // budget adds jitter so that workers started together are not recycled together.

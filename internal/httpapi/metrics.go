@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/resync/resync/internal/dashboard"
+	"github.com/resync/resync/internal/metrics"
+)
+
+// Master answers questions only the master can: every worker's numbers. The
+// worker that takes a request asks it, so the answer is the same whichever
+// worker that is.
+type Master interface {
+	// Call runs a control-socket command ("metrics", "gc", "status") and
+	// returns its data.
+	Call(cmd string) (json.RawMessage, error)
+}
+
+func mountMetrics(r *mux.Router, o Options) {
+	if o.Master == nil {
+		return
+	}
+	m := &metricsAPI{master: o.Master, admin: admin{token: o.AdminToken}}
+	r.HandleFunc("/metrics", m.prometheus).Methods(http.MethodGet)
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.HandleFunc("/metrics", m.json).Methods(http.MethodGet)
+	api.Handle("/metrics/dashboard", dashboard.Handler())
+	api.HandleFunc("/metrics/gc", postOnly(m.admin.only(m.gc)))
+	api.HandleFunc("/workers", m.admin.only(m.workers)).Methods(http.MethodGet)
+}
+
+type metricsAPI struct {
+	master Master
+	admin  admin
+}
+
+func (m *metricsAPI) json(w http.ResponseWriter, r *http.Request) {
+	data, err := m.master.Call("metrics")
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "metrics unavailable: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
+}
+
+func (m *metricsAPI) prometheus(w http.ResponseWriter, r *http.Request) {
+	data, err := m.master.Call("metrics")
+	var rep metrics.Report
+	if err == nil {
+		err = json.Unmarshal(data, &rep)
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "metrics unavailable: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	if err := metrics.WritePrometheus(w, rep); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+// postOnly answers other methods 405 naming POST, before any auth check.
+func postOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed: use POST")
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (m *metricsAPI) gc(w http.ResponseWriter, r *http.Request) {
+	data, err := m.master.Call("gc")
+	var each []metrics.GCWorker
+	if err == nil {
+		err = json.Unmarshal(data, &each)
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "gc unavailable: "+err.Error())
+		return
+	}
+	res := metrics.GCResult{Workers: []metrics.GCWorker{}}
+	for _, g := range each {
+		res.Add(g)
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (m *metricsAPI) workers(w http.ResponseWriter, r *http.Request) {
+	data, err := m.master.Call("status")
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "status unavailable: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
+}
