@@ -44,6 +44,40 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 	// directly, without building a slog.Record of 12 attributes.
 	ph, direct := logger.Handler().(*pipeHandler)
 	direct = direct && ph.prefix == ""
+	logAccess := func(r *http.Request, w http.ResponseWriter, rw *recorder, status int, start time.Time) {
+		end := time.Now()
+		a := accessRecord{
+			client: clientAddr(r, trusted), method: r.Method, path: r.URL.Path,
+			query: r.URL.RawQuery, proto: r.Proto, status: status, bytes: rw.bytes,
+			durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
+			referer: r.Referer(), correlationID: headerValue(w.Header(), hdrCorrelationID),
+		}
+		if a.status == 0 {
+			a.status = http.StatusOK
+		}
+		if a.correlationID == "" {
+			a.correlationID = headerValue(r.Header, hdrCorrelationID)
+		}
+		if direct {
+			_ = ph.writeAccess(end, &a)
+			return
+		}
+		attrs := [...]slog.Attr{
+			slog.String(keyKind, kindAccess),
+			slog.String(keyClient, a.client),
+			slog.String(keyMethod, a.method),
+			slog.String(keyPath, a.path),
+			slog.String(keyQuery, a.query),
+			slog.String(keyProto, a.proto),
+			slog.Int(keyStatus, a.status),
+			slog.Int64(keyBytes, a.bytes),
+			slog.Int64(keyDurationUS, a.durationUS),
+			slog.String(keyUserAgent, a.userAgent),
+			slog.String(keyReferer, a.referer),
+			slog.String(keyCorrelationID, a.correlationID),
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !logger.Enabled(r.Context(), slog.LevelInfo) {
@@ -53,43 +87,21 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 			start := time.Now()
 			rw := rwPool.Get().(*recorder)
 			rw.ResponseWriter, rw.status, rw.bytes = w, 0, 0
+			// Deferred, so that a request whose handler panics is logged too
+			// (as 500 unless a status was sent). Not recovered: the panic
+			// reaches net/http with its original stack.
+			returned := false
 			defer func() {
+				status := rw.status
+				if !returned && status == 0 {
+					status = http.StatusInternalServerError
+				}
+				logAccess(r, w, rw, status, start)
 				rw.ResponseWriter = nil
 				rwPool.Put(rw)
 			}()
 			next.ServeHTTP(rw, r)
-			end := time.Now()
-			a := accessRecord{
-				client: clientAddr(r, trusted), method: r.Method, path: r.URL.Path,
-				query: r.URL.RawQuery, proto: r.Proto, status: rw.status, bytes: rw.bytes,
-				durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
-				referer: r.Referer(), correlationID: headerValue(w.Header(), hdrCorrelationID),
-			}
-			if a.status == 0 {
-				a.status = http.StatusOK
-			}
-			if a.correlationID == "" {
-				a.correlationID = headerValue(r.Header, hdrCorrelationID)
-			}
-			if direct {
-				_ = ph.writeAccess(end, &a)
-				return
-			}
-			attrs := [...]slog.Attr{
-				slog.String(keyKind, kindAccess),
-				slog.String(keyClient, a.client),
-				slog.String(keyMethod, a.method),
-				slog.String(keyPath, a.path),
-				slog.String(keyQuery, a.query),
-				slog.String(keyProto, a.proto),
-				slog.Int(keyStatus, a.status),
-				slog.Int64(keyBytes, a.bytes),
-				slog.Int64(keyDurationUS, a.durationUS),
-				slog.String(keyUserAgent, a.userAgent),
-				slog.String(keyReferer, a.referer),
-				slog.String(keyCorrelationID, a.correlationID),
-			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
+			returned = true
 		})
 	}, nil
 }

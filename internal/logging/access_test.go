@@ -88,3 +88,25 @@ func TestAccessCombinedText(t *testing.T) {
 		t.Errorf("not one combined line:\n%s", out)
 	}
 }
+
+// A handler that panics still gets its access record, as a 500, and the
+// panic still reaches the server.
+func TestAccessLogsPanickingHandler(t *testing.T) {
+	var buf bytes.Buffer
+	mw, err := AccessLog(NewWorker(&buf, slog.LevelInfo), config.LogConfig{Access: true})
+	must(t, err)
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("handler bug") }))
+	func() {
+		defer func() {
+			if p := recover(); p != "handler bug" {
+				t.Errorf("panic %v did not reach the caller", p)
+			}
+		}()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/boom", nil))
+	}()
+	var e entry
+	must(t, parseWire(strings.TrimSuffix(buf.String(), "\n"), &e))
+	if v, _ := e.lookup(keyStatus); v.Int64() != 500 {
+		t.Errorf("status %v, want 500: %s", v, buf.String())
+	}
+}

@@ -40,13 +40,18 @@ func (m *Master) RelayWorker(pid, generation int, records, stderr io.Reader) <-c
 	done := make(chan struct{})
 	tags := []kv{{keyWorkerPID, slog.IntValue(pid)}, {keyGeneration, slog.IntValue(generation)}}
 	var wg sync.WaitGroup
+	closeFile := func(r io.Reader) {
+		if f, ok := r.(*os.File); ok {
+			_ = f.Close() // already closed if blockingPipe took it over
+		}
+	}
 	if records != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); m.relayRecords(tags, records) }()
+		go func() { defer wg.Done(); defer closeFile(records); m.relayRecords(tags, records) }()
 	}
 	if stderr != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); m.relayStderr(tags, stderr) }()
+		go func() { defer wg.Done(); defer closeFile(stderr); m.relayStderr(tags, stderr) }()
 	}
 	go func() { wg.Wait(); close(done) }()
 	return done
