@@ -14,7 +14,7 @@ import (
 // What a client sees: request limits, correlation ids, timeouts and panics
 // each get a clear status, and the worker goes on serving.
 func TestRequestHandling(t *testing.T) {
-	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_TIMEOUT=2"}})
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_TIMEOUT=2", "RESYNC_HEADER_TIMEOUT=1"}})
 	m.waitReady(false)
 	workers := m.waitWorkers(2, 10*time.Second)
 
@@ -76,6 +76,23 @@ func TestRequestHandling(t *testing.T) {
 			}
 		case <-time.After(4500 * time.Millisecond):
 			t.Error("slow request was not cut at RESYNC_TIMEOUT")
+		}
+	})
+	t.Run("slow client cut at RESYNC_HEADER_TIMEOUT", func(t *testing.T) {
+		c, err := net.Dial("tcp", m.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte("GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\n")) // and never the blank line
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		start := time.Now()
+		_, err = c.Read(make([]byte, 512))
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("a client that never finished its headers was still connected after 10 s")
+		}
+		if took := time.Since(start); took < 900*time.Millisecond {
+			t.Errorf("connection closed after %s, before the 1 s header timeout", took)
 		}
 	})
 	t.Run("panic → 500, worker lives", func(t *testing.T) {

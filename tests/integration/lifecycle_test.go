@@ -131,3 +131,14 @@ func TestTermDrainsInFlightRequests(t *testing.T) {
 	}
 	m.waitLog(`shutdown complete`, time.Second)
 }
+
+// USR2 is the guide's "check worker status": one log line per worker.
+func TestUSR2LogsOneLinePerWorker(t *testing.T) {
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=3"}})
+	m.waitReady(false)
+	pids := m.waitWorkers(3, 10*time.Second)
+	m.signal(syscall.SIGUSR2)
+	for _, pid := range pids {
+		m.waitLog(`msg="worker status" worker_pid=`+itoa(pid)+` generation=1 state=ready age=\S+ requests=\d+ last_heartbeat=\S+ ago" rss_mb=\d`, 5*time.Second)
+	}
+}
