@@ -3,23 +3,31 @@ package main
 import (
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/logging"
 )
 
-// newLogger is the plain stderr logger; journald and files come with
-// internal/logging.
-func newLogger(cfg config.Config, role string) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
-	if cfg.Log.Format == "json" {
-		h = slog.NewJSONHandler(os.Stderr, opts)
+// EnvLogFD names the fd on which a worker writes its records to the master.
+const EnvLogFD = "RESYNC_LOG_FD"
+
+// masterLogs sets up journald or stderr, and the log files: only the master
+// writes them.
+func masterLogs(cfg config.Config) (*logging.Master, error) {
+	return logging.NewMaster(cfg.Log, os.Stderr)
+}
+
+// workerLogger writes records to the master's pipe; a worker started by hand
+// (no pipe) logs text to stderr.
+func workerLogger(cfg config.Config) *slog.Logger {
+	lvl, err := logging.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		lvl = slog.LevelInfo
 	}
-	l := slog.New(h)
-	if role == "worker" {
-		l = l.With("worker_pid", os.Getpid(), "generation", os.Getenv("RESYNC_GENERATION"))
+	fd, err := strconv.Atoi(os.Getenv(EnvLogFD))
+	if err != nil || fd < 3 {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	}
-	return l
+	return logging.NewWorker(os.NewFile(uintptr(fd), "records"), lvl)
 }

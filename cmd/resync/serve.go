@@ -14,6 +14,7 @@ import (
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/listen"
+	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/master"
 	"github.com/resync/resync/internal/monitor"
 	"github.com/resync/resync/internal/sdnotify"
@@ -36,8 +37,14 @@ func runServe(args []string) int {
 		printErrors("resync", err)
 		return exitFail
 	}
-	log := newLogger(cfg, "master")
-	if err := serve(cfg, environ, log); err != nil {
+	logs, err := masterLogs(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "resync:", err)
+		return exitFail
+	}
+	defer logs.Close()
+	log := logs.Logger()
+	if err := serve(cfg, environ, logs); err != nil {
 		log.Error("resync stopped", "error", err)
 		if errors.Is(err, master.ErrBoot) {
 			return exitBoot
@@ -47,7 +54,8 @@ func runServe(args []string) int {
 	return exitOK
 }
 
-func serve(cfg config.Config, environ []string, log *slog.Logger) error {
+func serve(cfg config.Config, environ []string, logs *logging.Master) error {
+	log := logs.Logger()
 	socks, err := sockets(cfg, log)
 	if err != nil {
 		return err
@@ -90,7 +98,7 @@ func serve(cfg config.Config, environ []string, log *slog.Logger) error {
 		// recycling works and a reload may turn RESYNC_METRICS on.
 		Monitor: monitor.New("/proc"),
 		Config:  cfg,
-		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), log: log},
+		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), logs: logs},
 		Load:    func() (config.Config, error) { return config.Load(environ) },
 		Notes:   notes,
 		Calls:   calls,
@@ -99,9 +107,10 @@ func serve(cfg config.Config, environ []string, log *slog.Logger) error {
 				log.Warn("cannot notify systemd", "error", err)
 			}
 		},
-		Watchdog: watchdog,
-		RSS:      rss,
-		Logger:   log,
+		Watchdog:   watchdog,
+		ReopenLogs: logs.Reopen,
+		RSS:        rss,
+		Logger:     log,
 	})
 	return m.Run()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/httpapi"
+	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/metrics"
 	"github.com/resync/resync/internal/worker"
 )
@@ -23,7 +24,7 @@ func runWorker(args []string) int {
 		printErrors("resync worker", err)
 		return exitBoot
 	}
-	log := newLogger(cfg, "worker")
+	log := workerLogger(cfg)
 	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, AdminToken: cfg.Metrics.AdminToken}
 	var hooks worker.Hooks
 	var rec *metrics.Recorder
@@ -37,6 +38,14 @@ func runWorker(args []string) int {
 	if rec != nil {
 		handler = rec.Middleware(handler)
 	}
+	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
+	// status of every answer, 414 and 503 included.
+	access, err := logging.AccessLog(log, cfg.Log)
+	if err != nil {
+		log.Error("access log", "error", err)
+		return exitBoot
+	}
+	handler = access(handler)
 	if err := worker.Run(cfg, handler, log, hooks); err != nil {
 		if errors.Is(err, worker.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)

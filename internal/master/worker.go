@@ -1,10 +1,16 @@
 package master
 
 import (
+	"context"
+	"log/slog"
 	"sort"
 	"syscall"
 	"time"
 )
+
+// levelCritical is logging.LevelCritical (journald PRIORITY=2); the master
+// logs through slog alone and does not import the sinks.
+const levelCritical = slog.LevelError + 4
 
 // worker is the master's record of one worker process.
 type worker struct {
@@ -162,7 +168,7 @@ func (m *Master) murder(now time.Time) {
 			m.abort(w, now)
 		case w.ready() && now.Sub(w.lastBeat) > m.cfg.Timeout:
 			// The exact words of gunicorn, which operators' alerts already match.
-			m.log.Error("[CRITICAL] WORKER TIMEOUT (pid:"+itoa(w.pid)+")",
+			m.log.Log(context.Background(), levelCritical, "[CRITICAL] WORKER TIMEOUT (pid:"+itoa(w.pid)+")",
 				"worker_pid", w.pid, "generation", w.gen, "silent_for", now.Sub(w.lastBeat).Round(time.Millisecond))
 			m.abort(w, now)
 		}

@@ -100,7 +100,8 @@ func (p *Process) Wait() Exit {
 }
 
 // Environ returns base without the variables that belong to the master alone
-// (its systemd handshake, its sockets, its settings), then extra. A key in
+// (its systemd handshake, its sockets, its settings, its journal stream —
+// a worker's stderr is a pipe to the master), then extra. A key in
 // extra replaces the same key in base: getenv takes the first of duplicates.
 func Environ(base []string, extra ...string) []string {
 	set := make(map[string]bool, len(extra))
@@ -112,7 +113,7 @@ func Environ(base []string, extra ...string) []string {
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case set[k], k == "NOTIFY_SOCKET", k == "WATCHDOG_USEC", k == "WATCHDOG_PID",
+		case set[k], k == "NOTIFY_SOCKET", k == "WATCHDOG_USEC", k == "WATCHDOG_PID", k == "JOURNAL_STREAM",
 			strings.HasPrefix(k, "LISTEN_"), strings.HasPrefix(k, "RESYNC_"):
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 
 func TestEnvironScrubsMasterOnlyVariables(t *testing.T) {
 	base := []string{"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "LISTEN_FDS=1", "LISTEN_PID=9",
-		"WATCHDOG_USEC=1", "RESYNC_WORKERS=4", "GOTRACEBACK=none", "HOME=/root"}
+		"WATCHDOG_USEC=1", "JOURNAL_STREAM=8:9", "RESYNC_WORKERS=4", "GOTRACEBACK=none", "HOME=/root"}
 	got := Environ(base, "GOTRACEBACK=all", "NOTIFY_SOCKET=/run/resync/n.sock", "RESYNC_WORKERS=2")
 	want := []string{"PATH=/bin", "HOME=/root", "GOTRACEBACK=all", "NOTIFY_SOCKET=/run/resync/n.sock", "RESYNC_WORKERS=2"}
 	if !slices.Equal(got, want) {

@@ -115,7 +115,7 @@ func TestCrashLoopStopsMaster(t *testing.T) {
 		t.Fatal("master exited 0 although no worker could boot")
 	}
 	log := m.log.String()
-	if n := strings.Count(log, `msg="worker failed to boot"`); n < 2 {
+	if n := strings.Count(log, ` worker failed to boot `); n < 2 {
 		t.Errorf("%d boot failures logged, want retries", n)
 	}
 	if !strings.Contains(log, "no worker could boot") {

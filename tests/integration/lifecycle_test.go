@@ -67,7 +67,7 @@ func TestRecycleUnderLoad(t *testing.T) {
 	m.waitReady(false)
 	l := startLoad(t, m.url("/api/v1/health/live"), 6)
 	waitUntil(t, 60*time.Second, "four recycles", func() bool {
-		return strings.Count(m.log.String(), `msg="recycling worker"`) >= 4
+		return strings.Count(m.log.String(), ` recycling worker `) >= 4
 	})
 	l.expectNoFailures(t)
 	m.waitLog(`recycling worker.*reason=max-requests`, time.Second)
@@ -139,6 +139,6 @@ func TestUSR2LogsOneLinePerWorker(t *testing.T) {
 	pids := m.waitWorkers(3, 10*time.Second)
 	m.signal(syscall.SIGUSR2)
 	for _, pid := range pids {
-		m.waitLog(`msg="worker status" worker_pid=`+itoa(pid)+` generation=1 state=ready age=\S+ requests=\d+ last_heartbeat=\S+ ago" rss_mb=\d`, 5*time.Second)
+		m.waitLog(` worker status worker_pid=`+itoa(pid)+` generation=1 state=ready age=\S+ requests=\d+ last_heartbeat="\S+ ago" rss_mb=\d`, 5*time.Second)
 	}
 }
