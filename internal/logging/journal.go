@@ -120,11 +120,23 @@ func (j *journal) close() error { return unix.Close(j.fd) }
 // newline use the binary-safe form: NAME\n, 64-bit little-endian length,
 // data, \n. Attribute keys become field names (see fieldName).
 func appendJournal(b []byte, e *entry, scratch []byte) []byte {
-	if e.access {
+	switch {
+	case e.access:
 		scratch = appendCombined(scratch[:0], e)
 		b = appendJournalField(b, "MESSAGE", scratch)
-	} else {
+	case isRaw(e):
+		// A worker's own stderr (a panic, a goroutine dump) stays verbatim.
 		b = appendJournalField(b, "MESSAGE", e.msg)
+	default:
+		// `journalctl -u resync` shows MESSAGE alone: carry the attributes in
+		// it too, as the text format does, so "worker died" says which and how.
+		// They are also fields of their own, for -o json and matches.
+		scratch = append(scratch[:0], e.msg...)
+		for _, a := range e.attrs {
+			scratch = append(scratch, ' ')
+			scratch = appendTextAttr(scratch, a)
+		}
+		b = appendJournalField(b, "MESSAGE", scratch)
 	}
 	b = append(b, "PRIORITY="...)
 	b = append(b, priority(e.level), '\n')
@@ -134,6 +146,15 @@ func appendJournal(b []byte, e *entry, scratch []byte) []byte {
 		b = appendJournalField(b, fieldName(a.key), scratch)
 	}
 	return b
+}
+
+func isRaw(e *entry) bool {
+	for _, a := range e.attrs {
+		if a.key == keyStream {
+			return true
+		}
+	}
+	return false
 }
 
 func appendJournalField[T string | []byte](b []byte, name string, v T) []byte {

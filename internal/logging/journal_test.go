@@ -233,9 +233,11 @@ func TestJournalPrioritiesAndFields(t *testing.T) {
 	log.Info(huge)
 
 	es := j.sync(m)
+	// MESSAGE carries the attributes as the text format shows them.
 	want := []struct{ msg, prio string }{
-		{"hello", "6"}, {"careful", "4"}, {"failed", "3"},
-		{"WORKER TIMEOUT (pid:1234)", "2"}, {multi, "6"}, {huge, "6"},
+		{"hello worker_pid=42 generation=7 correlation_id=c-1", "6"}, {"careful req.path=/x", "4"},
+		{`failed req.method=GET req.error="disk on fire"`, "3"},
+		{"WORKER TIMEOUT (pid:1234)", "2"}, {multi + ` detail="a\nb" message="not a second MESSAGE" _PID=spoof`, "6"}, {huge, "6"},
 	}
 	if len(es) != len(want) {
 		t.Fatalf("got %d entries, want %d", len(es), len(want))
@@ -356,7 +358,7 @@ func TestJournalWorkerPanic(t *testing.T) {
 			record = append(record, e)
 		}
 	}
-	if len(record) != 1 || record[0].get("MESSAGE") != "about to panic" {
+	if len(record) != 1 || !strings.HasPrefix(record[0].get("MESSAGE"), "about to panic worker_pid=") {
 		t.Errorf("worker records: %v", record)
 	}
 	// One entry, unless the dying worker paused for stderrQuiet mid-traceback

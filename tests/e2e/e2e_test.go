@@ -292,7 +292,6 @@ func badEnvReload(t *testing.T, c *container) {
 		c.must("systemctl", "reload", "resync")
 	}()
 	before := status(t, c)
-	cur := c.cursor()
 	l := warm(t)
 	if _, err := c.run("systemctl", "reload", "resync"); err == nil {
 		t.Error("systemctl reload succeeded with RESYNC_WORKERS=abc in /etc/resync/env")
@@ -308,7 +307,10 @@ func badEnvReload(t *testing.T, c *container) {
 	settle(t, l, "failed reload")
 	want := fmt.Sprintf("/etc/resync/env:%d", lines+1)
 	waitFor(t, 10*time.Second, "the error in the journal", func() error {
-		out, _ := c.run("journalctl", "-u", "resync", "-p", "err", "--no-pager", "--after-cursor", cur)
+		// No --after-cursor here: once journald has flushed to /var/log/journal,
+		// systemd 252 combines a cursor with -u wrongly and shows nothing. The
+		// line number in want is unique to this stage anyway.
+		out, _ := c.run("journalctl", "-u", "resync", "-p", "err", "--no-pager")
 		if !strings.Contains(out, want) || !strings.Contains(out, "RESYNC_WORKERS") {
 			return fmt.Errorf("journalctl -u resync -p err has no %q with RESYNC_WORKERS:\n%s", want, out)
 		}
