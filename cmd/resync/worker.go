@@ -25,6 +25,7 @@ func runWorker(args []string) int {
 		return exitBoot
 	}
 	log := workerLogger(cfg)
+	defer logging.FlushWorker(log) // access records are written in batches
 	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, AdminToken: cfg.Metrics.AdminToken}
 	var hooks worker.Hooks
 	var rec *metrics.Recorder

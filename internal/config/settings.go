@@ -76,7 +76,7 @@ var settings = []setting{
 		doc:   "also log to this file, rotated; absolute path (empty = none)",
 		codec: text(func(c *Config) *string { return &c.Log.File }, optionalAbsPath)},
 	{key: "RESYNC_ACCESS_LOG_FILE", def: "", group: "Logging",
-		doc:   "write the access log to this file, rotated; absolute path (empty = none)",
+		doc:   "write the access log to this file alone (not journald), rotated; absolute path (empty = none)",
 		codec: text(func(c *Config) *string { return &c.Log.AccessFile }, optionalAbsPath)},
 	{key: "RESYNC_LOG_MAX_SIZE_MB", def: "100", group: "Logging",
 		doc:   "rotate a log file when it reaches this many megabytes",

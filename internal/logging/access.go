@@ -144,10 +144,10 @@ func (h *pipeHandler) writeAccess(t time.Time, a *accessRecord) error {
 	str(keyReferer, a.referer)
 	str(keyCorrelationID, a.correlationID)
 	b = appendWireTail(b, mark)
-	err := h.out.write(b)
+	h.out.writeLater(b)
 	*bp = b
 	putBuf(bp)
-	return err
+	return nil
 }
 
 // hdrCorrelationID is X-Correlation-ID in canonical form: Header.Get would

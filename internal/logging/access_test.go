@@ -9,7 +9,9 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/resync/resync/internal/config"
 )
@@ -75,13 +77,15 @@ func TestAccessCombinedText(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	must(t, err)
 	done := m.RelayWorker(7, 1, pr, nil)
-	mw, err := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: true})
+	wlog := NewWorker(pw, slog.LevelInfo)
+	mw, err := AccessLog(wlog, config.LogConfig{Access: true})
 	must(t, err)
 	r := httptest.NewRequest("POST", `/x"y`, nil)
 	r.Header.Set("User-Agent", "ua\nforged")
 	r.Header.Set("Referer", "https://ref/")
 	r.Header.Set("X-Correlation-ID", "req-9")
 	mw(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), r)
+	FlushWorker(wlog)
 	pw.Close()
 	waitDone(t, "relay", done)
 	if out := readFile(t, stderr.Name()); !combined.MatchString(out) {
@@ -93,7 +97,8 @@ func TestAccessCombinedText(t *testing.T) {
 // panic still reaches the server.
 func TestAccessLogsPanickingHandler(t *testing.T) {
 	var buf bytes.Buffer
-	mw, err := AccessLog(NewWorker(&buf, slog.LevelInfo), config.LogConfig{Access: true})
+	wlog := NewWorker(&buf, slog.LevelInfo)
+	mw, err := AccessLog(wlog, config.LogConfig{Access: true})
 	must(t, err)
 	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("handler bug") }))
 	func() {
@@ -104,9 +109,85 @@ func TestAccessLogsPanickingHandler(t *testing.T) {
 		}()
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/boom", nil))
 	}()
+	FlushWorker(wlog)
 	var e entry
 	must(t, parseWire(strings.TrimSuffix(buf.String(), "\n"), &e))
 	if v, _ := e.lookup(keyStatus); v.Int64() != 500 {
 		t.Errorf("status %v, want 500: %s", v, buf.String())
+	}
+}
+
+// Access records reach the pipe on their own within accessFlushEvery, and an
+// ordinary record written after them follows them.
+func TestAccessRecordsFlushByThemselvesInOrder(t *testing.T) {
+	out := &lockedBuf{}
+	wlog := NewWorker(out, slog.LevelInfo)
+	mw, err := AccessLog(wlog, config.LogConfig{Access: true})
+	must(t, err)
+	h := mw(http.NotFoundHandler())
+	for i := 0; i < 3; i++ {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a", nil))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(out.String(), "\n") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("access records not written within 5 s: %q", out.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/b", nil))
+	wlog.Info("after the requests")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 || !strings.Contains(lines[3], `"/b"`) || !strings.Contains(lines[4], "after the requests") {
+		t.Fatalf("order: %q", lines)
+	}
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// With RESYNC_ACCESS_LOG_FILE set, access records go to that file alone and
+// every other record to stderr (or journald).
+func TestAccessFileTakesAccessRecordsAlone(t *testing.T) {
+	dir := t.TempDir()
+	stderr, err := os.CreateTemp(dir, "stderr")
+	must(t, err)
+	t.Setenv("JOURNAL_STREAM", "")
+	accessPath := dir + "/access.log"
+	m, err := NewMaster(config.LogConfig{Level: "info", AccessFile: accessPath, MaxSizeMB: 10}, stderr)
+	must(t, err)
+	defer m.Close()
+	pr, pw, err := os.Pipe()
+	must(t, err)
+	done := m.RelayWorker(5, 1, pr, nil)
+	wlog := NewWorker(pw, slog.LevelInfo)
+	mw, err := AccessLog(wlog, config.LogConfig{Access: true})
+	must(t, err)
+	mw(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/only-in-file", nil))
+	wlog.Info("worker says hello")
+	pw.Close()
+	waitDone(t, "relay", done)
+	m.Logger().Info("master says hello")
+
+	errOut, access := readFile(t, stderr.Name()), readFile(t, accessPath)
+	if strings.Contains(errOut, "/only-in-file") || !strings.Contains(errOut, "worker says hello") || !strings.Contains(errOut, "master says hello") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if !strings.Contains(access, `"GET /only-in-file HTTP/1.1" 404`) || strings.Contains(access, "hello") {
+		t.Errorf("access file:\n%s", access)
 	}
 }

@@ -45,7 +45,9 @@
 // duration_us and correlation_id.
 //
 // Files (cfg.File, cfg.AccessFile) get the text or JSON form. Access records
-// go to AccessFile if set, else to File. Only the master writes them
+// go to AccessFile alone if it is set (not to journald or stderr: a busy
+// access log would otherwise cost journald an entry per request), else to
+// File and journald/stderr like every record. Only the master writes them
 // (lumberjack assumes a single writer). A file that cannot be written costs
 // one error record on journald/stderr saying why; the file is retried at most
 // once a second on the next record, and when it works again an info record

@@ -175,11 +175,13 @@ func (m *Master) emitBatch(es []*entry) {
 			if needText {
 				t = text[tstart:ends[i][0]]
 			}
-			m.writeMain(e, t, jour[jstart:ends[i][1]])
+			if !m.fileOnly(e) {
+				m.writeMain(e, t, jour[jstart:ends[i][1]])
+			}
 			tstart, jstart = ends[i][0], ends[i][1]
 		}
 	} else {
-		_, _ = m.stderr.Write(text) // nowhere left to report a stderr failure
+		_, _ = m.stderr.Write(m.mainText(kept, text, ends)) // nowhere left to report a stderr failure
 	}
 	if m.closed || (m.file == nil && m.access == nil) {
 		return
@@ -197,6 +199,26 @@ func (m *Master) emitBatch(es []*entry) {
 		}
 		start = ends[i][0]
 	}
+}
+
+// fileOnly: with RESYNC_ACCESS_LOG_FILE set, access records go to that file
+// alone, as an access log does; journald and stderr keep the rest.
+func (m *Master) fileOnly(e *entry) bool { return e.access && m.access != nil }
+
+// mainText is text without the file-only records (text itself when none).
+func (m *Master) mainText(kept []*entry, text []byte, ends [][2]int) []byte {
+	if m.access == nil {
+		return text
+	}
+	out := make([]byte, 0, len(text))
+	start := 0
+	for i, e := range kept {
+		if !m.fileOnly(e) {
+			out = append(out, text[start:ends[i][0]]...)
+		}
+		start = ends[i][0]
+	}
+	return out
 }
 
 func (m *Master) fileFor(e *entry) *fileSink {

@@ -88,7 +88,9 @@ func TestAccessDirectAndSlogPathsAgree(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot)
 		})).ServeHTTP(httptest.NewRecorder(), r)
 	}
-	serve(NewWorker(pw, slog.LevelInfo))                              // direct
+	direct := NewWorker(pw, slog.LevelInfo)
+	serve(direct)
+	FlushWorker(direct)                                               // access records are written in batches
 	serve(slog.New(wrapped{NewWorker(pw, slog.LevelInfo).Handler()})) // slog path
 	pw.Close()
 	waitDone(t, "relay", done)

@@ -46,6 +46,64 @@ type pipeOut struct {
 	written uint64     // records ever written
 	err     error      // result of the last group write
 	spare   []byte
+
+	armed bool // a flush of pending is scheduled (guarded by mu)
+}
+
+// Access records do not wait for their write: they are appended to pending
+// and written within accessFlushEvery, or as soon as accessFlushBytes gather,
+// or with the next ordinary record (order is kept). A request thus costs no
+// write(2) of its own; the price is that a worker killed outright loses at
+// most the last accessFlushEvery of access records. Ordinary records keep
+// the guarantee above.
+const (
+	accessFlushEvery = 5 * time.Millisecond
+	accessFlushBytes = 32 << 10
+)
+
+func (o *pipeOut) writeLater(rec []byte) {
+	o.mu.Lock()
+	o.pending = append(o.pending, rec...)
+	o.queued++
+	full := len(o.pending) >= accessFlushBytes
+	if !full && !o.armed {
+		o.armed = true
+		time.AfterFunc(accessFlushEvery, o.flush)
+	}
+	o.mu.Unlock()
+	if full {
+		o.flush()
+	}
+}
+
+// flush writes whatever is pending.
+func (o *pipeOut) flush() {
+	o.mu.Lock()
+	o.armed = false
+	mine := o.queued
+	o.mu.Unlock()
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	if o.written >= mine {
+		return
+	}
+	o.mu.Lock()
+	group, upto := o.pending, o.queued
+	o.pending = o.spare[:0]
+	o.mu.Unlock()
+	_, o.err = o.w.Write(group)
+	o.written = upto
+	if cap(group) <= 64<<10 {
+		o.spare = group
+	}
+}
+
+// FlushWorker writes out the access records a worker's logger still holds;
+// call it before the worker exits.
+func FlushWorker(l *slog.Logger) {
+	if h, ok := l.Handler().(*pipeHandler); ok {
+		h.out.flush()
+	}
 }
 
 func (o *pipeOut) write(rec []byte) error {

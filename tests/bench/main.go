@@ -5,6 +5,10 @@
 // ratio to the baseline and the resident memory of all its processes.
 //
 //	go run ./tests/bench [-duration 5s] [-rounds 3] [-conns 64] [-workers 1,2,auto,5]
+//	go run ./tests/bench -compare 'RESYNC_ACCESS_LOG=off;RESYNC_ACCESS_LOG=on'
+//
+// With -compare, the targets are resync with each ';'-separated set of
+// settings (space-separated KEY=VALUE), the first being the baseline.
 //
 // Load comes from wrk when it is installed (Debian package wrk), otherwise
 // from a keep-alive Go client in this process.
@@ -32,6 +36,7 @@ func main() {
 	conns := flag.Int("conns", 64, "concurrent connections")
 	workers := flag.String("workers", "1,2,auto,5", "resync worker counts to measure")
 	path := flag.String("path", "/api/v1/health/live", "endpoint")
+	compare := flag.String("compare", "", "compare resync configurations instead: 'K=V K=V;K=V' (first is the baseline)")
 	flag.Parse()
 	if *serve != "" {
 		log.Fatal(baseline(*serve))
@@ -45,17 +50,27 @@ func main() {
 	build.Stderr = os.Stderr
 	check(build.Run())
 
-	targets := []*target{{name: "baseline: net/http, 1 process", start: func(addr string) *exec.Cmd {
-		return exec.Command(os.Args[0], "-baseline-serve", addr)
-	}}}
-	for _, w := range strings.Split(*workers, ",") {
-		w := w
-		targets = append(targets, &target{name: "resync, workers=" + w, start: func(addr string) *exec.Cmd {
+	resync := func(i int, settings ...string) func(addr string) *exec.Cmd {
+		return func(addr string) *exec.Cmd {
 			c := exec.Command(bin, "serve")
-			c.Env = append(os.Environ(), "RESYNC_ENV_FILE=", "RESYNC_BIND="+addr, "RESYNC_WORKERS="+w,
-				"RESYNC_ACCESS_LOG=off", "RESYNC_RUNTIME_DIR="+filepath.Join(dir, "run-"+w))
+			c.Env = append(os.Environ(), "RESYNC_ENV_FILE=", "RESYNC_BIND="+addr, "RESYNC_ACCESS_LOG=off",
+				fmt.Sprintf("RESYNC_RUNTIME_DIR=%s/run-%d", dir, i))
+			c.Env = append(c.Env, settings...)
 			return c
+		}
+	}
+	var targets []*target
+	if *compare != "" {
+		for i, set := range strings.Split(*compare, ";") {
+			targets = append(targets, &target{name: "resync " + set, start: resync(i, strings.Fields(set)...)})
+		}
+	} else {
+		targets = append(targets, &target{name: "baseline: net/http, 1 process", start: func(addr string) *exec.Cmd {
+			return exec.Command(os.Args[0], "-baseline-serve", addr)
 		}})
+		for i, w := range strings.Split(*workers, ",") {
+			targets = append(targets, &target{name: "resync, workers=" + w, start: resync(i, "RESYNC_WORKERS="+w)})
+		}
 	}
 	load := goLoad
 	if _, err := exec.LookPath("wrk"); err == nil {
