@@ -15,6 +15,7 @@ import (
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/doctor"
+	"github.com/resync/resync/internal/procstat"
 )
 
 // runDoctor checks this host against the guide's deploy checklist.
@@ -54,7 +55,7 @@ func runDoctorWith(args, environ []string, stdout, stderr io.Writer) int {
 		st, err := control.Status(control.Path(f.Config.RuntimeDir))
 		if err == nil {
 			f.Status = &st
-			f.MemLimit, f.MemLimitErr = doctor.MemoryLimit("/proc", st.PID)
+			f.MemLimit, f.MemLimitErr = procstat.MemoryLimit("/proc", st.PID)
 			f.UnitMemory = unitMemory()
 		}
 		f.StatusErr = err

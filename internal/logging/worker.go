@@ -82,20 +82,7 @@ func (o *pipeOut) flush() {
 	o.armed = false
 	mine := o.queued
 	o.mu.Unlock()
-	o.wmu.Lock()
-	defer o.wmu.Unlock()
-	if o.written >= mine {
-		return
-	}
-	o.mu.Lock()
-	group, upto := o.pending, o.queued
-	o.pending = o.spare[:0]
-	o.mu.Unlock()
-	_, o.err = o.w.Write(group)
-	o.written = upto
-	if cap(group) <= 64<<10 {
-		o.spare = group
-	}
+	_ = o.commit(mine)
 }
 
 // FlushWorker writes out the access records a worker's logger still holds;
@@ -113,6 +100,12 @@ func (o *pipeOut) write(rec []byte) error {
 	mine := o.queued
 	o.mu.Unlock()
 
+	return o.commit(mine)
+}
+
+// commit returns once record number mine is written: by an earlier group
+// write, or by writing everything pending now.
+func (o *pipeOut) commit(mine uint64) error {
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
 	if o.written >= mine {

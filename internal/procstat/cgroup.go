@@ -127,3 +127,31 @@ func readCgroupLimit(root string, files []string) (uint64, error) {
 	}
 	return limit, errors.Join(errs...)
 }
+
+// MemoryLimit is the memory limit in force on the cgroup of process pid (not
+// necessarily this process: `resync doctor` asks about the master), the
+// smallest over its cgroup and every ancestor; 0 for none. Mount points come
+// from this process's mountinfo. procRoot is /proc outside tests.
+func MemoryLimit(procRoot string, pid int) (uint64, error) {
+	pfs, err := procfs.NewFS(procRoot)
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", procRoot, err)
+	}
+	p, err := pfs.Proc(pid)
+	if err != nil {
+		return 0, fmt.Errorf("read cgroup of pid %d: %w", pid, err)
+	}
+	cgs, err := p.Cgroups()
+	if err != nil {
+		return 0, fmt.Errorf("read cgroup of pid %d: %w", pid, err)
+	}
+	self, err := pfs.Self()
+	if err != nil {
+		return 0, fmt.Errorf("find cgroup mounts: %w", err)
+	}
+	mounts, err := self.MountInfo()
+	if err != nil {
+		return 0, fmt.Errorf("find cgroup mounts: %w", err)
+	}
+	return readCgroupLimit(filepath.Dir(filepath.Clean(procRoot)), cgroupLimitFiles(cgs, mounts))
+}
