@@ -1,0 +1,60 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// With log files configured: the master alone writes them; access records
+// (with the worker's pid) go to the access file, everything else — a worker's
+// panic stack included, attributed to it — to the main file; USR1 rotates.
+func TestLogFilesAndRotation(t *testing.T) {
+	dir := t.TempDir()
+	main, access := filepath.Join(dir, "resync.log"), filepath.Join(dir, "access.log")
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_LOG_FILE=" + main, "RESYNC_ACCESS_LOG_FILE=" + access}})
+	m.waitReady(false)
+	pids := m.waitWorkers(2, 10*time.Second)
+	for i := 0; i < 20; i++ {
+		get(t, m.url("/api/v1/health/live"))
+	}
+	get(t, m.url("/debug/panic"))
+	combined := regexp.MustCompile(`(?m)^127\.0\.0\.1 - - \[[^]]+\] "GET /api/v1/health/live HTTP/1\.1" 200 \d+ "-" "Go-http-client/1\.1" duration_us=\d+ correlation_id=[0-9a-f]{32} worker_pid=(\d+) generation=1$`)
+	waitUntil(t, 10*time.Second, "20 access lines in the access file", func() bool {
+		b, _ := os.ReadFile(access)
+		return len(combined.FindAllString(string(b), -1)) == 20
+	})
+	b, _ := os.ReadFile(access)
+	for _, match := range combined.FindAllStringSubmatch(string(b), -1) {
+		if match[1] != itoa(pids[0]) && match[1] != itoa(pids[1]) {
+			t.Errorf("access line attributed to %s, not a worker (%v)", match[1], pids)
+		}
+	}
+	waitUntil(t, 10*time.Second, "the panic in the main file, attributed", func() bool {
+		b, _ := os.ReadFile(main)
+		return regexp.MustCompile(`ERROR panic serving request .*test panic.*worker_pid=\d+ generation=1`).Match(b)
+	})
+	if b, _ := os.ReadFile(main); strings.Contains(string(b), "GET /api/v1/health/live") {
+		t.Error("access records in the main log file although RESYNC_ACCESS_LOG_FILE is set")
+	}
+	if strings.Contains(m.log.String(), "GET /api/v1/health/live") {
+		t.Error("access records on stderr although RESYNC_ACCESS_LOG_FILE is set")
+	}
+
+	m.signal(syscall.SIGUSR1)
+	m.waitLog(`log files reopened`, 5*time.Second)
+	get(t, m.url("/api/v1/health/live"))
+	waitUntil(t, 10*time.Second, "rotated backups and fresh files", func() bool {
+		backups, _ := filepath.Glob(filepath.Join(dir, "access-*.log*"))
+		fresh, _ := os.ReadFile(access)
+		return len(backups) == 1 && strings.Count(string(fresh), "\n") == 1
+	})
+	mains, _ := filepath.Glob(filepath.Join(dir, "resync-*.log*"))
+	if len(mains) != 1 {
+		t.Errorf("main log backups after USR1: %v", mains)
+	}
+}
