@@ -109,8 +109,13 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 		},
 		Watchdog:   watchdog,
 		ReopenLogs: logs.Reopen,
-		RSS:        rss,
-		Logger:     log,
+		Reconfigure: func(c config.Config) {
+			if err := logs.Reconfigure(c.Log); err != nil {
+				log.Error("cannot apply the new log settings", "error", err)
+			}
+		},
+		RSS:    rss,
+		Logger: log,
 	})
 	return m.Run()
 }

@@ -54,7 +54,8 @@ func TestUnwritableLogFile(t *testing.T) {
 			defer m.Close()
 			setRetry := func(next time.Time) {
 				m.mu.Lock()
-				m.file.retry, m.file.next = time.Hour, next
+				f := m.cur.Load().file
+				f.retry, f.next = time.Hour, next
 				m.mu.Unlock()
 			}
 			log := m.Logger()

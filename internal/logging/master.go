@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/resync/resync/internal/config"
@@ -15,12 +16,9 @@ import (
 // optional files. Its Logger is safe for concurrent use; records of relayed
 // workers go through the same path.
 type Master struct {
-	level   slog.Level
-	json    bool
 	stderr  *os.File
-	journal *journal // nil unless stderr is the journal stream
-	file    *fileSink
-	access  *fileSink // nil: access records go to file
+	journal *journal              // nil unless stderr is the journal stream
+	cur     atomic.Pointer[sinks] // what a reload may change
 
 	mu            sync.Mutex // serialises sink writes: whole records, one at a time
 	closed        bool
@@ -29,44 +27,108 @@ type Master struct {
 	logger *slog.Logger
 }
 
-// NewMaster builds the master's sinks from cfg. Errors are configuration
-// errors only: an unwritable log file is reported through the logger and
-// retried, it never fails start-up.
-func NewMaster(cfg config.LogConfig, stderr *os.File) (*Master, error) {
+// sinks are the settings a reload may change. A batch formats with one
+// snapshot; file writes use the snapshot current under the lock, so a file a
+// reload closed is never written again.
+type sinks struct {
+	level  slog.Level
+	json   bool
+	file   *fileSink
+	access *fileSink // nil: access records go to file
+	key    [2]string // what each file was opened with, to keep it across reloads
+}
+
+func newSinks(cfg config.LogConfig) (*sinks, error) {
 	lvl, err := ParseLevel(cfg.Level)
 	if err != nil {
 		return nil, fmt.Errorf("configure logging: %w", err)
 	}
-	m := &Master{level: lvl, stderr: stderr}
+	s := &sinks{level: lvl}
 	switch cfg.Format {
 	case "", "text":
 	case "json":
-		m.json = true
+		s.json = true
 	default:
 		return nil, fmt.Errorf("configure logging: log format %q: want text or json", cfg.Format)
 	}
+	rotation := fmt.Sprint(cfg.MaxSizeMB, cfg.MaxBackups, cfg.MaxAgeDays, cfg.Compress)
+	if cfg.File != "" {
+		s.file = newFileSink(cfg.File, cfg.MaxSizeMB, cfg.MaxBackups, cfg.MaxAgeDays, cfg.Compress)
+		s.key[0] = cfg.File + " " + rotation
+	}
+	if cfg.AccessFile != "" {
+		s.access = newFileSink(cfg.AccessFile, cfg.MaxSizeMB, cfg.MaxBackups, cfg.MaxAgeDays, cfg.Compress)
+		s.key[1] = cfg.AccessFile + " " + rotation
+	}
+	return s, nil
+}
+
+func (s *sinks) files() []*fileSink { return []*fileSink{s.file, s.access} }
+
+// NewMaster builds the master's sinks from cfg. Errors are configuration
+// errors only: an unwritable log file is reported through the logger and
+// retried, it never fails start-up.
+func NewMaster(cfg config.LogConfig, stderr *os.File) (*Master, error) {
+	s, err := newSinks(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Master{stderr: stderr}
 	if stderrIsJournal(stderr) {
 		if m.journal, err = openJournal(journalSocket); err != nil {
 			return nil, fmt.Errorf("configure logging: %w", err)
 		}
 	}
-	if cfg.File != "" {
-		m.file = newFileSink(cfg.File, cfg.MaxSizeMB, cfg.MaxBackups, cfg.MaxAgeDays, cfg.Compress)
-	}
-	if cfg.AccessFile != "" {
-		m.access = newFileSink(cfg.AccessFile, cfg.MaxSizeMB, cfg.MaxBackups, cfg.MaxAgeDays, cfg.Compress)
-	}
+	m.cur.Store(s)
 	m.logger = slog.New(&masterHandler{m: m})
 	// Open the files now, so that a bad path is reported at start-up.
 	m.mu.Lock()
+	m.open(s.files())
+	m.mu.Unlock()
+	return m, nil
+}
+
+func (m *Master) open(files []*fileSink) {
 	now := time.Now()
-	for _, f := range []*fileSink{m.file, m.access} {
+	for _, f := range files {
 		if f != nil {
 			m.notify(f, f.write(nil, now))
 		}
 	}
-	m.mu.Unlock()
-	return m, nil
+}
+
+// Reconfigure applies a reloaded configuration: level, format, files and
+// their rotation. A file whose path and rotation did not change stays open.
+func (m *Master) Reconfigure(cfg config.LogConfig) error {
+	next, err := newSinks(cfg)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	old := m.cur.Load()
+	var opened, closing []*fileSink
+	for i, pair := range [][2]**fileSink{{&old.file, &next.file}, {&old.access, &next.access}} {
+		was, now := pair[0], pair[1]
+		switch {
+		case *was != nil && old.key[i] == next.key[i]:
+			*now = *was
+		default:
+			closing = append(closing, *was)
+			opened = append(opened, *now)
+		}
+	}
+	m.cur.Store(next)
+	for _, f := range closing {
+		if f != nil {
+			_ = f.close()
+		}
+	}
+	m.open(opened)
+	return nil
 }
 
 // Logger is the master's own logger.
@@ -81,7 +143,7 @@ func (m *Master) Reopen() {
 	if m.closed {
 		return
 	}
-	for _, f := range []*fileSink{m.file, m.access} {
+	for _, f := range m.cur.Load().files() {
 		if f != nil {
 			m.notify(f, f.rotate(time.Now()))
 		}
@@ -98,7 +160,7 @@ func (m *Master) Close() error {
 	}
 	m.closed = true
 	var first error
-	for _, f := range []*fileSink{m.file, m.access} {
+	for _, f := range m.cur.Load().files() {
 		if f != nil {
 			if err := f.close(); err != nil && first == nil {
 				first = fmt.Errorf("close log file: %w", err)
@@ -124,6 +186,34 @@ func putBuf(p *[]byte) {
 	}
 }
 
+// batch is a group of records formatted for every sink; ends[i] is where
+// record i ends in text and jour.
+type batch struct {
+	text, jour []byte
+	ends       [][2]int
+	kept       []*entry
+	needText   bool
+}
+
+// formatBatch formats the records at or above s's level. With journald and
+// no file, text is only needed if journald fails; writeMain formats it then.
+func (m *Master) formatBatch(s *sinks, es []*entry, b *batch, scratch []byte) {
+	b.needText = m.journal == nil || s.file != nil || s.access != nil
+	for _, e := range es {
+		if e.level < s.level {
+			continue
+		}
+		if b.needText {
+			b.text = s.format(b.text, e)
+		}
+		if m.journal != nil {
+			b.jour = appendJournal(b.jour, e, scratch[:0])
+		}
+		b.ends = append(b.ends, [2]int{len(b.text), len(b.jour)})
+		b.kept = append(b.kept, e)
+	}
+}
+
 // emit writes one record; see emitBatch.
 func (m *Master) emit(e *entry) {
 	es := [1]*entry{e}
@@ -139,35 +229,26 @@ func (m *Master) emit(e *entry) {
 func (m *Master) emitBatch(es []*entry) {
 	tp, jp, sp := getBuf(), getBuf(), getBuf()
 	defer func() { putBuf(tp); putBuf(jp); putBuf(sp) }()
-	// ends[i] is where record i ends in the text and journal buffers.
 	var endsArr [relayBatch][2]int
-	ends := endsArr[:0]
-	text, jour := (*tp)[:0], (*jp)[:0]
 	var keptArr [relayBatch]*entry
-	kept := keptArr[:0]
-	// With journald and no file, text is only needed if journald fails;
-	// writeMain formats it then.
-	needText := m.journal == nil || m.file != nil || m.access != nil
-	for _, e := range es {
-		if e.level < m.level {
-			continue
-		}
-		if needText {
-			text = m.format(text, e)
-		}
-		if m.journal != nil {
-			jour = appendJournal(jour, e, (*sp)[:0])
-		}
-		ends = append(ends, [2]int{len(text), len(jour)})
-		kept = append(kept, e)
-	}
-	*tp, *jp = text, jour
-	if len(kept) == 0 {
+	snap := m.cur.Load()
+	b := batch{text: (*tp)[:0], jour: (*jp)[:0], ends: endsArr[:0], kept: keptArr[:0]}
+	m.formatBatch(snap, es, &b, *sp)
+	defer func() { *tp, *jp = b.text, b.jour }()
+	if len(b.kept) == 0 {
 		return
 	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if now := m.cur.Load(); now != snap {
+		// A reload swapped the sinks while this batch was formatted (rare):
+		// format again, so that nothing goes to a file it closed.
+		snap = now
+		b = batch{text: b.text[:0], jour: b.jour[:0], ends: b.ends[:0], kept: b.kept[:0]}
+		m.formatBatch(snap, es, &b, *sp)
+	}
+	s, text, jour, ends, kept, needText := snap, b.text, b.jour, b.ends, b.kept, b.needText
 	if m.journal != nil {
 		tstart, jstart := 0, 0
 		for i, e := range kept {
@@ -175,23 +256,23 @@ func (m *Master) emitBatch(es []*entry) {
 			if needText {
 				t = text[tstart:ends[i][0]]
 			}
-			if !m.fileOnly(e) {
+			if !s.fileOnly(e) {
 				m.writeMain(e, t, jour[jstart:ends[i][1]])
 			}
 			tstart, jstart = ends[i][0], ends[i][1]
 		}
 	} else {
-		_, _ = m.stderr.Write(m.mainText(kept, text, ends)) // nowhere left to report a stderr failure
+		_, _ = m.stderr.Write(s.mainText(kept, text, ends)) // nowhere left to report a stderr failure
 	}
-	if m.closed || (m.file == nil && m.access == nil) {
+	if m.closed || (s.file == nil && s.access == nil) {
 		return
 	}
 	// Runs of records bound for the same file go out together.
 	now := time.Now()
 	start := 0
 	for i := range kept {
-		f := m.fileFor(kept[i])
-		if i+1 < len(kept) && m.fileFor(kept[i+1]) == f {
+		f := s.fileFor(kept[i])
+		if i+1 < len(kept) && s.fileFor(kept[i+1]) == f {
 			continue
 		}
 		if f != nil {
@@ -203,17 +284,17 @@ func (m *Master) emitBatch(es []*entry) {
 
 // fileOnly: with RESYNC_ACCESS_LOG_FILE set, access records go to that file
 // alone, as an access log does; journald and stderr keep the rest.
-func (m *Master) fileOnly(e *entry) bool { return e.access && m.access != nil }
+func (s *sinks) fileOnly(e *entry) bool { return e.access && s.access != nil }
 
 // mainText is text without the file-only records (text itself when none).
-func (m *Master) mainText(kept []*entry, text []byte, ends [][2]int) []byte {
-	if m.access == nil {
+func (s *sinks) mainText(kept []*entry, text []byte, ends [][2]int) []byte {
+	if s.access == nil {
 		return text
 	}
 	out := make([]byte, 0, len(text))
 	start := 0
 	for i, e := range kept {
-		if !m.fileOnly(e) {
+		if !s.fileOnly(e) {
 			out = append(out, text[start:ends[i][0]]...)
 		}
 		start = ends[i][0]
@@ -221,15 +302,15 @@ func (m *Master) mainText(kept []*entry, text []byte, ends [][2]int) []byte {
 	return out
 }
 
-func (m *Master) fileFor(e *entry) *fileSink {
-	if e.access && m.access != nil {
-		return m.access
+func (s *sinks) fileFor(e *entry) *fileSink {
+	if e.access && s.access != nil {
+		return s.access
 	}
-	return m.file
+	return s.file
 }
 
-func (m *Master) format(b []byte, e *entry) []byte {
-	if m.json {
+func (s *sinks) format(b []byte, e *entry) []byte {
+	if s.json {
 		return appendJSON(b, e)
 	}
 	return appendText(b, e)
@@ -263,6 +344,9 @@ func (m *Master) writeMain(e *entry, text, jour []byte) {
 	}
 	_, _ = m.stderr.Write(text) // nowhere left to report a stderr failure
 }
+
+// format renders a record the master writes on its own (notices, fallbacks).
+func (m *Master) format(b []byte, e *entry) []byte { return m.cur.Load().format(b, e) }
 
 func (m *Master) writeStderr(e *entry, text []byte) {
 	if text == nil {
@@ -298,7 +382,9 @@ type masterHandler struct {
 	prefix string
 }
 
-func (h *masterHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.m.level }
+func (h *masterHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= h.m.cur.Load().level
+}
 
 func (h *masterHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	h2 := *h

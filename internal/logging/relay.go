@@ -187,7 +187,7 @@ func (m *Master) decodeWire(tags []kv, line []byte, e *entry) *entry {
 	if err := parseWire(string(line), e); err != nil {
 		return m.rawEntry(tags, line, "records", false)
 	}
-	if e.level < m.level {
+	if e.level < m.cur.Load().level {
 		return nil
 	}
 	e.attrs = append(e.attrs, tags...)

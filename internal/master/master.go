@@ -29,17 +29,18 @@ type Proc interface {
 
 // Options are the master's collaborators; cmd/resync wires the real ones.
 type Options struct {
-	Config     config.Config
-	Spawner    Spawner
-	Load       func() (config.Config, error) // re-reads the env file on reload
-	Notes      <-chan sdnotify.Note          // from the workers' notify socket
-	Calls      <-chan control.Call           // from the control socket
-	Systemd    func(state string)            // sd_notify to systemd; a no-op off systemd
-	Watchdog   time.Duration                 // WATCHDOG_USEC, 0 when off
-	ReopenLogs func()                        // SIGUSR1
-	RSS        func(pid int) uint64          // for status lines; 0 when unknown
-	Monitor    Monitor                       // nil when RESYNC_METRICS=off
-	Logger     *slog.Logger
+	Config      config.Config
+	Spawner     Spawner
+	Load        func() (config.Config, error) // re-reads the env file on reload
+	Notes       <-chan sdnotify.Note          // from the workers' notify socket
+	Calls       <-chan control.Call           // from the control socket
+	Systemd     func(state string)            // sd_notify to systemd; a no-op off systemd
+	Watchdog    time.Duration                 // WATCHDOG_USEC, 0 when off
+	ReopenLogs  func()                        // SIGUSR1
+	Reconfigure func(config.Config)           // applies a reloaded configuration to the master's own logs
+	RSS         func(pid int) uint64          // for status lines; 0 when unknown
+	Monitor     Monitor                       // nil when RESYNC_METRICS=off
+	Logger      *slog.Logger
 }
 
 // Monitor keeps the request counters and resource samples behind

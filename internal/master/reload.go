@@ -51,6 +51,7 @@ func (m *Master) startReload(now time.Time, reply chan control.Response) {
 	}
 	m.lastGen++
 	m.gen, m.cfg, m.target = m.lastGen, cfg, cfg.Workers
+	m.reconfigure(cfg)
 	m.bootFailures, m.backoff, m.nextSpawn = 0, 0, time.Time{}
 	m.log.Info("starting new generation", "generation", m.gen, "workers", m.target)
 }
@@ -86,6 +87,7 @@ func (m *Master) abandonReload(now time.Time, why string) {
 	m.log.Error("reload failed", "error", why, "generation", m.gen)
 	m.lastReload = "failed at " + now.Format(time.TimeOnly) + ": " + why
 	m.gen, m.cfg, m.target = r.prevGen, r.prevCfg, r.prevTarget
+	m.reconfigure(r.prevCfg)
 	m.bootFailures, m.backoff, m.nextSpawn = 0, 0, time.Time{}
 	m.notify("READY=1\n")
 	for _, c := range r.waiters {
@@ -118,4 +120,10 @@ func answer(c chan control.Response, err error) {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+func (m *Master) reconfigure(cfg config.Config) {
+	if m.opt.Reconfigure != nil {
+		m.opt.Reconfigure(cfg)
+	}
 }

@@ -58,3 +58,20 @@ func TestLogFilesAndRotation(t *testing.T) {
 		t.Errorf("main log backups after USR1: %v", mains)
 	}
 }
+
+// A reload applies the log settings to the master too: a log file named in the
+// env file starts receiving records without a restart.
+func TestReloadAppliesLogSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "resync.log")
+	m := startMaster(t, opts{envFile: "RESYNC_WORKERS=1\n"})
+	m.waitReady(false)
+	writeFile(t, m.envFile, "RESYNC_WORKERS=1\nRESYNC_LOG_FILE="+path+"\nRESYNC_LOG_LEVEL=debug\n")
+	m.signal(syscall.SIGHUP)
+	waitUntil(t, 20*time.Second, "the new generation's records in the new file", func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.Contains(string(b), "worker booted") && strings.Contains(string(b), "reload done")
+	})
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), " DEBUG ") {
+		t.Errorf("RESYNC_LOG_LEVEL=debug not applied: no DEBUG record in\n%s", b)
+	}
+}
