@@ -28,6 +28,7 @@ type Socket struct {
 	Name string
 	Addr string // for logs
 	file *os.File
+	path string // a unix socket file we created, removed on Close
 }
 
 // FD returns the raw descriptor without touching its blocking mode.
@@ -43,8 +44,15 @@ func (s *Socket) FD() (int, error) {
 	return fd, nil
 }
 
-// Close closes the master's copy.
-func (s *Socket) Close() error { return s.file.Close() }
+// Close closes the master's copy, and removes a unix socket file resync
+// created itself (systemd removes its own).
+func (s *Socket) Close() error {
+	err := s.file.Close()
+	if s.path != "" {
+		os.Remove(s.path)
+	}
+	return err
+}
 
 // Inherited returns the sockets systemd passed (nil when not socket-activated)
 // and clears LISTEN_* so nothing else takes them again.
@@ -67,7 +75,11 @@ func Bind(addr string) (*Socket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", addr, err)
 	}
-	return &Socket{Name: "http", Addr: addr, file: os.NewFile(uintptr(fd), addr)}, nil
+	path, _ := strings.CutPrefix(addr, "unix:")
+	if path == addr {
+		path = ""
+	}
+	return &Socket{Name: "http", Addr: addr, file: os.NewFile(uintptr(fd), addr), path: path}, nil
 }
 
 func bind(addr string) (int, error) {

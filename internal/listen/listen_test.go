@@ -40,7 +40,7 @@ func TestBindUnixReplacesStaleSocketButNotLiveOne(t *testing.T) {
 	if _, err := Bind("unix:" + path); err == nil || !strings.Contains(err.Error(), "another process") {
 		t.Fatalf("second bind on a live socket: %v", err)
 	}
-	live.Close() // leaves the file behind, as a crashed master would
+	live.file.Close() // leaves the file behind, as a crashed master would
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("socket file gone: %v", err)
 	}
@@ -49,6 +49,9 @@ func TestBindUnixReplacesStaleSocketButNotLiveOne(t *testing.T) {
 		t.Fatalf("bind over a stale socket file: %v", err)
 	}
 	again.Close()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("socket file left after Close: %v", err)
+	}
 }
 
 func TestBindRejectsBadAddresses(t *testing.T) {
