@@ -2,11 +2,14 @@ package integration
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,4 +157,29 @@ func inFlight(addr string) int {
 		}
 	}
 	return n
+}
+
+// RESYNC_BIND=unix:/path: served on a unix socket, removed on exit.
+func TestUnixSocketBind(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "resync.sock")
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_BIND=unix:" + sock}})
+	m.waitReady(false)
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := c.Get("http://resync/api/v1/health/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("over the unix socket: %d", resp.StatusCode)
+	}
+	m.signal(syscall.SIGTERM)
+	if code := m.waitExit(30 * time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket file left behind: %v", err)
+	}
 }
