@@ -19,6 +19,9 @@ import (
 // runWorker is started by the master only; its settings arrive in the
 // environment the master prepared.
 func runWorker(args []string) int {
+	// Exec'd as /proc/self/exe, the kernel named this process "exe"; top,
+	// pidof and the journal's _COMM should say resync.
+	_ = os.WriteFile("/proc/self/comm", []byte("resync"), 0)
 	cfg, err := config.Load(os.Environ())
 	if err != nil {
 		printErrors("resync worker", err)

@@ -91,6 +91,9 @@ func debScenario(t *testing.T, c *container, p packages) {
 	step(t, "bad-env-reload-fails", func(t *testing.T) { c.t = t; badEnvReload(t, c) })
 	step(t, "restart-under-load", func(t *testing.T) { c.t = t; restartUnderLoad(t, c, "systemctl", "restart", "resync") })
 	step(t, "journal", func(t *testing.T) { c.t = t; journal(t, c) })
+	if os.Getenv("E2E_MEASURE") != "" {
+		step(t, "measure-access-log", func(t *testing.T) { c.t = t; measureAccessLog(t, c) })
+	}
 	step(t, "doctor", func(t *testing.T) { c.t = t; doctor(t, c) })
 	step(t, "watchdog", func(t *testing.T) { c.t = t; watchdog(t, c) })
 	step(t, "admin-disable-respected", func(t *testing.T) {

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -120,5 +121,18 @@ func TestCrashLoopStopsMaster(t *testing.T) {
 	}
 	if !strings.Contains(log, "no worker could boot") {
 		t.Errorf("log does not say why the master stopped:\n%s", log)
+	}
+}
+
+// Workers are named resync in top, pidof and the journal, although they are
+// exec'd through /proc/self/exe.
+func TestWorkersAreNamedResync(t *testing.T) {
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2"}})
+	m.waitReady(false)
+	for _, pid := range m.waitWorkers(2, 10*time.Second) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(b)) != "resync" {
+			t.Errorf("worker %d is named %q (%v)", pid, b, err)
+		}
 	}
 }
