@@ -88,7 +88,9 @@ func TestScaleUpDownUnderLoad(t *testing.T) {
 	l.waitServed(t, 100)
 	for i := 0; i < 3; i++ {
 		m.signal(syscall.SIGTTOU)
-		m.waitLog(strings.Repeat(`(?s:.*)one worker fewer`, i+1), 5*time.Second)
+		waitUntil(t, 5*time.Second, "one worker fewer, logged", func() bool {
+			return strings.Count(m.log.String(), " one worker fewer ") == i+1
+		})
 	}
 	m.waitWorkers(1, 30*time.Second)
 	l.waitServed(t, 100)

@@ -16,7 +16,7 @@ import (
 func TestLogFilesAndRotation(t *testing.T) {
 	dir := t.TempDir()
 	main, access := filepath.Join(dir, "resync.log"), filepath.Join(dir, "access.log")
-	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_LOG_FILE=" + main, "RESYNC_ACCESS_LOG_FILE=" + access}})
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_ACCESS_LOG=on", "RESYNC_LOG_FILE=" + main, "RESYNC_ACCESS_LOG_FILE=" + access}})
 	m.waitReady(false)
 	pids := m.waitWorkers(2, 10*time.Second)
 	for i := 0; i < 20; i++ {
@@ -74,4 +74,13 @@ func TestReloadAppliesLogSettings(t *testing.T) {
 	if b, _ := os.ReadFile(path); !strings.Contains(string(b), " DEBUG ") {
 		t.Errorf("RESYNC_LOG_LEVEL=debug not applied: no DEBUG record in\n%s", b)
 	}
+}
+
+// The access log is on by default and sees every answer, a 414 from the
+// request limits included, with the id the client sent.
+func TestAccessLogOnStderr(t *testing.T) {
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=1", "RESYNC_ACCESS_LOG=on"}})
+	m.waitReady(false)
+	rawStatus(t, m.addr, "GET /x?"+strings.Repeat("a", 4100)+" HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: trace-414\r\n\r\n")
+	m.waitLog(`"GET /x\?a+ HTTP/1\.1" 414 \d+ "-" "-" duration_us=\d+ correlation_id=trace-414 worker_pid=\d+ generation=1`, 10*time.Second)
 }

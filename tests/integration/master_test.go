@@ -52,6 +52,9 @@ func startMaster(t *testing.T, o opts) *master {
 		"RESYNC_RUNTIME_DIR=" + m.runtime,
 		"RESYNC_ENV_FILE=" + m.envFile,
 		"RESYNC_BIND=" + m.addr,
+		// Off unless a test wants it: under load it would put thousands of
+		// lines a second into the log the test searches.
+		"RESYNC_ACCESS_LOG=off",
 	}
 	if o.watchdog > 0 {
 		env = append(env, fmt.Sprintf("WATCHDOG_USEC=%d", o.watchdog.Microseconds()))
