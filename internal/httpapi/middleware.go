@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
+	"time"
 )
 
 // HeaderCorrelationID is read from the request or generated, and echoed.
@@ -21,14 +22,17 @@ func CorrelationID(ctx context.Context) string {
 	return id
 }
 
-func correlationID(next http.Handler) http.Handler {
+// begin sets up what every request carries: its correlation id, echoed on
+// every answer, and its deadline (see serveWithin). One middleware, one
+// r.WithContext: each copies the whole request.
+func begin(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderCorrelationID)
 		if id == "" || len(id) > 128 {
 			id = newID()
 		}
 		w.Header().Set(HeaderCorrelationID, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		serveWithin(context.WithValue(r.Context(), ctxKey{}, id), d, next, w, r)
 	})
 }
 

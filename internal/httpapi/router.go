@@ -24,7 +24,8 @@ type Check func() error
 
 // New returns the complete handler: routes wrapped in the middleware chain.
 // The order matters: the correlation id is set first so that every response —
-// 414, 431, a timeout's 503, a panic's 500 — carries it.
+// 414, 431, a timeout's 503, a panic's 500 — carries it; the deadline covers
+// everything after it.
 func New(o Options) http.Handler {
 	r := mux.NewRouter()
 	h := &health{started: time.Now(), checks: o.Checks}
@@ -45,9 +46,8 @@ func New(o Options) http.Handler {
 
 	var handler http.Handler = r
 	handler = recoverPanics(o.Logger, handler)
-	handler = timeout(o.Timeout, handler)
 	handler = limits(handler)
-	handler = correlationID(handler)
+	handler = begin(o.Timeout, handler)
 	return handler
 }
 

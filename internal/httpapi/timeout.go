@@ -10,29 +10,28 @@ import (
 
 const timeoutBody = `{"detail":"Request timed out"}` + "\n"
 
-// timeout gives a request that runs past d a 503 and cancels its context; the
-// worker goes on serving the others.
+// serveWithin serves r with ctx; past d the client gets a 503 and ctx is
+// cancelled, and the worker goes on serving the others.
 //
 // Not http.TimeoutHandler: it runs every request on a second goroutine and
 // buffers the whole response, which cost a quarter of the throughput here.
 // A timer instead answers 503 at the deadline — if the handler has not begun
 // its response — and cancels the context; whatever the handler writes after
 // that is dropped.
-func timeout(d time.Duration, next http.Handler) http.Handler {
+func serveWithin(ctx context.Context, d time.Duration, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	if d <= 0 {
-		return next
+		next.ServeHTTP(w, r.WithContext(ctx))
+		return
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		tw := &timeoutWriter{w: w}
-		t := time.AfterFunc(d, func() {
-			tw.expire()
-			cancel()
-		})
-		defer t.Stop()
-		next.ServeHTTP(tw, r.WithContext(ctx))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tw := &timeoutWriter{w: w}
+	t := time.AfterFunc(d, func() {
+		tw.expire()
+		cancel()
 	})
+	defer t.Stop()
+	next.ServeHTTP(tw, r.WithContext(ctx))
 }
 
 // timeoutWriter serialises the handler's writes with the timer's 503. The

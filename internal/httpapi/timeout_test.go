@@ -14,7 +14,7 @@ import (
 // response must not race the handler.
 func TestTimeoutAnswers503WhileHandlerRuns(t *testing.T) {
 	release := make(chan struct{})
-	h := timeout(50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := begin(50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // the context is cancelled at the deadline
 		for i := 0; i < 100; i++ {
 			w.Header().Set("X-Late", "1")
@@ -47,7 +47,7 @@ func TestTimeoutAnswers503WhileHandlerRuns(t *testing.T) {
 }
 
 func TestTimeoutLeavesFastResponsesAlone(t *testing.T) {
-	h := timeout(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := begin(time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Mine", "yes")
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte("tea"))
