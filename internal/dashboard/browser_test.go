@@ -1,14 +1,12 @@
 package dashboard
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/resync/resync/internal/browsertest"
 	"github.com/resync/resync/internal/metrics"
 	"github.com/resync/resync/internal/procstat"
 )
@@ -96,59 +95,17 @@ func (f *fakeMaster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(f.agg.Report(st))
 }
 
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not installed; CI must install Debian package chromium")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
-	return ""
-}
-
 // TestDashboardInChromium loads the page in real headless Chromium against a
 // changing metrics document and checks that every chart drew data, the tiles
 // read the document, and the page logged no error.
 func TestDashboardInChromium(t *testing.T) {
-	browser := findChromium(t)
+	b := browsertest.Open(t, 2*time.Minute)
+	ctx := b.Ctx
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/metrics/dashboard", Handler())
 	mux.Handle("/api/v1/metrics", newFakeMaster())
 	srv := httptest.NewServer(mux) // 127.0.0.1 only
 	defer srv.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
-	if err := chromedp.Do(ctx); err != nil { // start the browser and its tab
-		t.Fatalf("start chromium: %v", err)
-	}
-
-	var consoleMu sync.Mutex
-	var problems []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || m.Type == chromedp.ConsoleWarning {
-				consoleMu.Lock()
-				problems = append(problems, m.String())
-				consoleMu.Unlock()
-			}
-		}
-	}()
 
 	// 40 points is 14-20 polls: past a recycle (every 7) and a timeout (every 11).
 	minPoints := 40
@@ -224,9 +181,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", out)
 
-	consoleMu.Lock()
-	defer consoleMu.Unlock()
-	if len(problems) > 0 {
+	if problems := b.Problems(); len(problems) > 0 {
 		t.Errorf("page console:\n%s", strings.Join(problems, "\n"))
 	}
 }

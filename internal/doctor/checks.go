@@ -88,23 +88,21 @@ func checkWorkers(f Facts) Result {
 // Redis has no settings yet: resync keeps rate limits, locks and the session
 // cache per host. That is fine on a development host, not on a deployed one.
 func checkRedis(f Facts) Result {
-	r := Result{Name: "redis", OK: !production(f), Detail: "not configured"}
-	if production(f) {
-		r.Fix = "configure Redis for shared rate limits, locks and cache; this resync version has no Redis settings yet, so run one host or accept per-host limits"
-	} else {
-		r.Detail += " (needed in production only)"
-	}
-	return r
+	return productionOnly(f, "redis", "not configured",
+		"configure Redis for shared rate limits, locks and cache; this resync version has no Redis settings yet, so run one host or accept per-host limits")
 }
 
 func checkBackups(f Facts) Result {
-	r := Result{Name: "backups", OK: !production(f), Detail: "no Redis, so no persistence configured"}
+	return productionOnly(f, "backups", "no Redis, so no persistence configured",
+		"once Redis is configured, enable its persistence (appendonly yes or save) and back up its data directory")
+}
+
+// productionOnly is a check that only a production host fails.
+func productionOnly(f Facts, name, detail, fix string) Result {
 	if production(f) {
-		r.Fix = "once Redis is configured, enable its persistence (appendonly yes or save) and back up its data directory"
-	} else {
-		r.Detail += " (needed in production only)"
+		return Result{Name: name, Detail: detail, Fix: fix}
 	}
-	return r
+	return Result{Name: name, OK: true, Detail: detail + " (needed in production only)"}
 }
 
 func checkMemory(f Facts) Result {
