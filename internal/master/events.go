@@ -1,10 +1,14 @@
 package master
 
 import (
+	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/resync/resync/internal/sdnotify"
 )
 
-func (m *Master) handleNote(n noteLike, now time.Time) {
+func (m *Master) handleNote(n sdnotify.Note, now time.Time) {
 	w, ok := m.workers[n.PID]
 	if !ok {
 		return
@@ -19,7 +23,7 @@ func (m *Master) handleNote(n noteLike, now time.Time) {
 		w.lastBeat = now
 	}
 	if v, ok := msg["X_RESYNC_REQUESTS"]; ok {
-		if n, err := parseUint(v); err == nil && n >= w.requests {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil && n >= w.requests {
 			w.requests = n
 		}
 	}
@@ -108,7 +112,7 @@ func (m *Master) bootFailed(now time.Time, why string, hopeless bool) {
 		return
 	}
 	if !m.serving(-1) {
-		m.fatal = wrapBoot(m.bootFailures, why)
+		m.fatal = fmt.Errorf("%w: %d attempts, last: %s", ErrBoot, m.bootFailures, why)
 		m.log.Error("no worker could boot; shutting down", "attempts", m.bootFailures, "last", why)
 		m.stop(now, false)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -82,7 +83,7 @@ func (p *fakeProc) Signal(sig syscall.Signal) error {
 }
 func (p *fakeProc) Wait() (int, string) {
 	code := <-p.done
-	return code, "exit code " + itoa(code)
+	return code, "exit code " + strconv.Itoa(code)
 }
 
 func testConfig(workers int) config.Config {

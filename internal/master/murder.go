@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -26,7 +27,7 @@ func (m *Master) murder(now time.Time) {
 			m.abort(w, now)
 		case w.ready() && now.Sub(w.lastBeat) > m.cfg.Timeout:
 			// The exact words of gunicorn, which operators' alerts already match.
-			m.log.Log(context.Background(), levelCritical, "[CRITICAL] WORKER TIMEOUT (pid:"+itoa(w.pid)+")",
+			m.log.Log(context.Background(), levelCritical, "[CRITICAL] WORKER TIMEOUT (pid:"+strconv.Itoa(w.pid)+")",
 				"worker_pid", w.pid, "generation", w.gen, "silent_for", now.Sub(w.lastBeat).Round(time.Millisecond))
 			m.abort(w, now)
 		}

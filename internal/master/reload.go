@@ -2,11 +2,13 @@ package master
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/sdnotify"
 )
 
 // reload is a reload in progress: what to go back to, and who waits.
@@ -25,7 +27,7 @@ func (m *Master) startReload(now time.Time, reply chan control.Response) {
 		answer(reply, errors.New("shutting down"))
 		return
 	}
-	m.notify(sdnotifyReloading())
+	m.notify(sdnotify.Reloading())
 	m.log.Info("reload started")
 	cfg, err := m.opt.Load()
 	if err != nil {
@@ -73,7 +75,7 @@ func (m *Master) finishReload(now time.Time) {
 	}
 	took := now.Sub(m.reload.started).Round(time.Millisecond)
 	m.log.Info("reload done", "generation", m.gen, "took", took)
-	m.lastReload = "ok at " + now.Format(time.TimeOnly) + " (generation " + itoa(m.gen) + ")"
+	m.lastReload = "ok at " + now.Format(time.TimeOnly) + " (generation " + strconv.Itoa(m.gen) + ")"
 	m.notify("READY=1\n")
 	for _, c := range m.reload.waiters {
 		answer(c, nil)

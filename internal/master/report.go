@@ -6,10 +6,7 @@ import (
 	"time"
 
 	"github.com/resync/resync/internal/control"
-	"github.com/resync/resync/internal/sdnotify"
 )
-
-func sdnotifyReloading() string { return sdnotify.Reloading() }
 
 // report tells systemd what it should know: READY=1 once the first generation
 // serves at full strength, STATUS= when it changes, WATCHDOG=1 while the loop
