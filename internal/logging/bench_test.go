@@ -63,12 +63,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	}
 	b.Run("text-stderr", func(b *testing.B) {
-		b.Setenv("JOURNAL_STREAM", "")
-		m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer m.Close()
+		m := discardMaster(b)
 		run(b, m)
 	})
 	b.Run("text-stderr+file", func(b *testing.B) {
@@ -116,12 +111,7 @@ func BenchmarkRelay(b *testing.B) {
 // can; reported is the master's CPU time per record (user+system of this
 // process, which does nothing else meanwhile) and the records/s achieved.
 func BenchmarkWorkerBurst(b *testing.B) {
-	b.Setenv("JOURNAL_STREAM", "")
-	m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := discardMaster(b)
 	c := spawn(b, "count", []string{"COUNT=" + strconv.Itoa(b.N)})
 	before := cpuTime()
 	b.ResetTimer()
@@ -137,13 +127,25 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func devNull(b *testing.B) *os.File {
+func devNull(tb testing.TB) *os.File {
 	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return f
+}
+
+// discardMaster is a text master writing to /dev/null: the sink costs
+// nothing, so a benchmark measures the path up to it.
+func discardMaster(b *testing.B) *Master {
+	b.Setenv("JOURNAL_STREAM", "")
+	m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { f.Close() })
-	return f
+	b.Cleanup(func() { m.Close() })
+	return m
 }
 
 // BenchmarkAccessLog: requests/s of a loopback HTTP server with the access
@@ -159,12 +161,7 @@ func BenchmarkAccessLog(b *testing.B) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
-	b.Setenv("JOURNAL_STREAM", "")
-	m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := discardMaster(b)
 	serve := func(on bool) (url string, stop func()) {
 		pr, pw, err := os.Pipe()
 		if err != nil {
@@ -246,12 +243,7 @@ func BenchmarkAccessLog(b *testing.B) {
 // BenchmarkAccessPath: CPU per request of the access log alone, without
 // HTTP: middleware, worker encoding, pipe, master relay, text to /dev/null.
 func BenchmarkAccessPath(b *testing.B) {
-	b.Setenv("JOURNAL_STREAM", "")
-	m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := discardMaster(b)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		b.Fatal(err)

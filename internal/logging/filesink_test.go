@@ -168,7 +168,7 @@ func readFile(t *testing.T, path string) string {
 func TestReopenRotates(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "resync.log")
-	m, err := NewMaster(config.LogConfig{Level: "info", File: path, MaxSizeMB: 10}, devNullT(t))
+	m, err := NewMaster(config.LogConfig{Level: "info", File: path, MaxSizeMB: 10}, devNull(t))
 	must(t, err)
 	defer m.Close()
 	m.Logger().Info("before")
@@ -206,11 +206,4 @@ func TestJournaldDownFallsBackToStderr(t *testing.T) {
 	if out := readFile(t, stderr.Name()); !strings.Contains(out, "journald reachable again") || strings.Contains(out, "three") {
 		t.Errorf("after recovery, stderr:\n%s", out)
 	}
-}
-
-func devNullT(t *testing.T) *os.File {
-	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	must(t, err)
-	t.Cleanup(func() { f.Close() })
-	return f
 }

@@ -91,12 +91,7 @@ func loadHTTP(addr string, conns, count int) {
 // record relayed.
 func BenchmarkAccessLogProcesses(b *testing.B) {
 	b.Run("sink=text", func(b *testing.B) {
-		b.Setenv("JOURNAL_STREAM", "")
-		m, err := NewMaster(config.LogConfig{Level: "info"}, devNull(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer m.Close()
+		m := discardMaster(b)
 		benchAccessProcesses(b, m)
 	})
 	// journald: the master sends each record as a datagram to a journald
