@@ -26,6 +26,7 @@ var commands = map[string]func(args []string) int{
 	"reload":  runReload,
 	"status":  runStatus,
 	"doctor":  runDoctor,
+	"hwa-sim": runHWASim,
 	"version": func([]string) int { fmt.Println("resync", version); return exitOK },
 }
 
@@ -50,5 +51,6 @@ commands:
   reload    ask the running master to reload, and wait for the outcome
   status    print the running master's worker table
   doctor    check this host against the deploy checklist
+  hwa-sim   serve the HWA simulator (a generated plan on the V2 API)
   version   print the version
 `
