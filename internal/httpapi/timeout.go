@@ -26,11 +26,12 @@ func serveWithin(ctx context.Context, d time.Duration, next http.Handler, w http
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tw := &timeoutWriter{w: w}
-	t := time.AfterFunc(d, func() {
-		tw.expire()
-		cancel()
+	tw.timer = time.AfterFunc(d, func() {
+		if tw.expire() {
+			cancel()
+		}
 	})
-	defer t.Stop()
+	defer tw.timer.Stop()
 	next.ServeHTTP(tw, r.WithContext(ctx))
 }
 
@@ -39,17 +40,25 @@ func serveWithin(ctx context.Context, d time.Duration, next http.Handler, w http
 // its Header().Set could race the timer's.
 type timeoutWriter struct {
 	w       http.ResponseWriter
+	timer   *time.Timer
 	hdr     http.Header
 	mu      sync.Mutex
 	wrote   bool // the handler began its response: too late for a 503
 	expired bool // the 503 went out: drop the handler's writes
+	// unbounded: a stream lifted the deadline (Unbounded)
+	unbounded bool
 }
 
-func (tw *timeoutWriter) expire() {
+// expire answers 503 unless the handler began its response; it reports
+// whether the request's context is to be cancelled (not for a stream).
+func (tw *timeoutWriter) expire() bool {
 	tw.mu.Lock()
 	defer tw.mu.Unlock()
+	if tw.unbounded {
+		return false
+	}
 	if tw.wrote {
-		return
+		return true
 	}
 	tw.expired = true
 	h := tw.w.Header()
@@ -61,6 +70,7 @@ func (tw *timeoutWriter) expire() {
 	if f, ok := tw.w.(http.Flusher); ok {
 		f.Flush() // the client has its answer now, whenever the handler returns
 	}
+	return true
 }
 
 func (tw *timeoutWriter) Header() http.Header {
@@ -112,5 +122,29 @@ func (tw *timeoutWriter) Flush() {
 	tw.begin()
 	if f, ok := tw.w.(http.Flusher); ok {
 		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController (and WebSocket libraries) reach the
+// connection's Hijack and deadlines.
+func (tw *timeoutWriter) Unwrap() http.ResponseWriter { return tw.w }
+
+// Unbounded lifts RESYNC_TIMEOUT from the request that w answers: for a stream
+// (SSE, WebSocket) that lives as long as its client. It reports false when
+// the deadline has already passed (the client got its 503).
+func Unbounded(w http.ResponseWriter) bool {
+	for {
+		switch t := w.(type) {
+		case *timeoutWriter:
+			t.timer.Stop()
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.unbounded = !t.expired
+			return t.unbounded
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return true
+		}
 	}
 }

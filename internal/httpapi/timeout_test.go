@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -56,5 +57,43 @@ func TestTimeoutLeavesFastResponsesAlone(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Code != http.StatusTeapot || rec.Body.String() != "tea" || rec.Header().Get("X-Mine") != "yes" {
 		t.Fatalf("got %d %q %v", rec.Code, rec.Body.String(), rec.Header())
+	}
+}
+
+// A stream lifts the deadline: it outlives RESYNC_TIMEOUT with its context
+// intact, and reaches Hijack through the timeout writer.
+func TestUnboundedOutlivesTimeout(t *testing.T) {
+	done := make(chan error, 1)
+	h := begin(20*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !Unbounded(w) {
+			done <- errors.New("Unbounded refused before the deadline")
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			done <- errors.New("context cancelled after Unbounded")
+			return
+		case <-time.After(200 * time.Millisecond): // ten deadlines
+		}
+		if _, ok := w.(interface{ Unwrap() http.ResponseWriter }); !ok {
+			done <- errors.New("timeout writer does not unwrap")
+			return
+		}
+		_, err := w.Write([]byte("still here"))
+		done <- err
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != "still here" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
 	}
 }

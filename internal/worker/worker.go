@@ -30,6 +30,10 @@ type Hooks struct {
 	// GC runs on SIGUSR2 (the master's forced collection) and returns the
 	// X_RESYNC_GC= value to send back.
 	GC func() string
+	// Drain runs when the drain begins: long-lived streams (SSE, WebSocket)
+	// close there, so their clients reconnect to a serving worker instead of
+	// holding this one for the whole graceful timeout.
+	Drain func()
 }
 
 // Run serves handler until the master stops this worker. It returns nil after
@@ -129,6 +133,9 @@ func (w *worker) count(next http.Handler) http.Handler {
 func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <-chan error) error {
 	notify("STOPPING=1\nSTATUS=draining\n")
 	srv.SetKeepAlivesEnabled(false)
+	if w.hooks.Drain != nil {
+		w.hooks.Drain()
+	}
 	for _, l := range listeners {
 		l.Close()
 	}
