@@ -59,6 +59,9 @@ func (s *spawner) Spawn(gen int, cfg config.Config) (master.Proc, error) {
 		EnvLogFD + "=" + strconv.Itoa(3+len(fds)),
 		"GOTRACEBACK=all", // a WORKER TIMEOUT's SIGABRT dumps every goroutine
 	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set { // the operator's choice wins
+		extra = append(extra, "GOMAXPROCS="+strconv.Itoa(config.WorkerProcs(cfg.Workers)))
+	}
 	for _, kv := range cfg.Environ() {
 		if !strings.HasPrefix(kv, "RESYNC_ENV_FILE=") {
 			extra = append(extra, kv)

@@ -215,7 +215,7 @@ func TestDefault(t *testing.T) {
 	want := Config{
 		Mode: "development", Bind: "127.0.0.1:8000", Workers: autoWorkers(), WorkersAuto: true,
 		Timeout: 120 * time.Second, GracefulTimeout: 30 * time.Second, Keepalive: 5 * time.Second,
-		HeaderTimeout: 10 * time.Second, MaxRequests: 10000, MaxRequestsJitter: 1000,
+		HeaderTimeout: 10 * time.Second, MaxRequests: 1000000, MaxRequestsJitter: 100000,
 		EnvFile: "/etc/resync/env", RuntimeDir: defaultRuntimeDir(os.Getenv, os.Geteuid()),
 		Log: LogConfig{Level: "info", Format: "text", Access: true, MaxSizeMB: 100,
 			MaxBackups: 10, MaxAgeDays: 30, Compress: true},

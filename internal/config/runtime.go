@@ -7,20 +7,33 @@ import (
 	"strings"
 )
 
-// autoWorkers is what RESYNC_WORKERS=auto means.
+// autoWorkers is what RESYNC_WORKERS=auto means: one worker per CPU, at
+// least 2 — nginx's worker_processes auto, where each worker runs on one core
+// (see WorkerProcs).
 //
 // Why one per CPU and not the guide's 2×cores+1: that formula is for Python
 // workers, where one process runs one request at a time and the spare workers
 // cover requests blocked on I/O. A Go worker serves many requests at once on
-// goroutines and already spreads over GOMAXPROCS threads, so extra processes
-// only add memory. We keep several processes for isolation and recycling, and
-// at least 2 so one worker restarting never leaves nobody accepting.
+// goroutines, so extra processes only add memory. At least 2 so that one
+// worker dying never leaves nobody accepting (measured in docs/benchmarks.md:
+// a SIGKILLed worker costs only its own connections' in-flight requests).
 // GOMAXPROCS rather than NumCPU because it honours cgroup CPU limits
-// (systemd CPUQuota=). Measured with make bench on 2 cores (wrk -c64, same
-// machine): 1 worker 0.68 of a plain net/http server, 2 workers 1.19, 5
-// workers (2×cores+1) 1.14 at twice the memory.
+// (systemd CPUQuota=) and CPU affinity.
 func autoWorkers() int {
 	return max(2, runtime.GOMAXPROCS(0))
+}
+
+// WorkerProcs is the GOMAXPROCS each of n workers gets: this process's CPUs
+// shared out among them, rounded up so that no CPU is left unused. Each Go
+// runtime otherwise sizes itself to the whole machine, and n workers bring
+// n×CPUs threads to run Go code on the same CPUs. Measured on 2 cores (a
+// prefork probe, the same handler in 2 processes on one socket): GOMAXPROCS=2
+// each, 23–38 k req/s at 31–60 µs of CPU per request; GOMAXPROCS=1 each,
+// 38–40 k at 30–32 µs, as much as one process (docs/benchmarks.md).
+func WorkerProcs(n int) int {
+	cpus := runtime.GOMAXPROCS(0)
+	n = max(n, 1)
+	return max(1, (cpus+n-1)/n)
 }
 
 // defaultRuntimeDir picks the control socket directory when RESYNC_RUNTIME_DIR
