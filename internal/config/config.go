@@ -27,6 +27,7 @@ type Config struct {
 
 	Log     LogConfig
 	Metrics MetricsConfig
+	TWS     TWSConfig // settings_tws.go
 }
 
 // LogConfig holds the logging settings (RESYNC_LOG_*, RESYNC_ACCESS_LOG*, RESYNC_TRUSTED_PROXIES).

@@ -45,15 +45,22 @@ func errorStrings(t *testing.T, err error) []string {
 	return out
 }
 
+// valueTest is one input of a setting: valid ones read back in canonical
+// form (want), invalid ones fail with reason.
+type valueTest struct {
+	key, in string
+	want    string // canonical value from Environ; "" with reason set = error
+	reason  string
+}
+
+// areaValueTests are the cases of settings_<area>.go, added by their tests.
+var areaValueTests []valueTest
+
 // TestSettingValues runs each setting through Load from the environment:
 // valid inputs must read back in canonical form, invalid ones must fail with
 // an error naming key, value and reason.
 func TestSettingValues(t *testing.T) {
-	tests := []struct {
-		key, in string
-		want    string // canonical value from Environ; "" with reason set = error
-		reason  string
-	}{
+	tests := []valueTest{
 		{"RESYNC_MODE", "development", "development", ""},
 		{"RESYNC_MODE", "production", "production", ""},
 		{"RESYNC_MODE", "Production", "", "must be one of development, production"},
@@ -168,6 +175,7 @@ func TestSettingValues(t *testing.T) {
 		{"RESYNC_WORKER_MAX_RSS_MB", "512", "512", ""},
 		{"RESYNC_WORKER_MAX_RSS_MB", "512MB", "", "must be a whole number"},
 	}
+	tests = append(tests, areaValueTests...)
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.key] = true
@@ -212,6 +220,7 @@ func envValue(environ []string, key string) string {
 
 func TestDefault(t *testing.T) {
 	c := Default()
+	c.TWS = TWSConfig{} // settings_tws_test.go
 	want := Config{
 		Mode: "development", Bind: "127.0.0.1:8000", Workers: autoWorkers(), WorkersAuto: true,
 		Timeout: 120 * time.Second, GracefulTimeout: 30 * time.Second, Keepalive: 5 * time.Second,
@@ -484,7 +493,7 @@ func TestClosestKey(t *testing.T) {
 		"RESYNC_KEEP_ALIVE":   "RESYNC_KEEPALIVE",
 		"RESYNC_REDIS_URL":    "",
 		"RESYNC_ACCESSLOG_FL": "RESYNC_ACCESS_LOG_FILE",
-		"RESYNC_HWA_URL":      "",
+		"RESYNC_HWA_URL":      "RESYNC_TWS_URL", // a near miss of a real key is suggested
 	} {
 		if got := closestKey(in); got != want {
 			t.Errorf("closestKey(%q) = %q, want %q", in, got, want)
