@@ -1,16 +1,13 @@
 package logging
 
 import (
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 )
 
@@ -20,25 +17,13 @@ import (
 // X-Correlation-ID response header an inner middleware sets, else from the
 // request). With cfg.Access off it returns the handler unchanged.
 //
-// The client is the peer address, unless the peer is in
-// cfg.TrustedProxies: then X-Forwarded-For is read from the right, skipping
-// trusted hops, and the first untrusted address is the client. Nobody else
-// can choose the client address that logs (and rate limits) see.
-func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) http.Handler, error) {
+// The client is clients.Of(r).Addr: the same identity rate limits and the
+// admin guards see (package clientip). No request header other than
+// User-Agent and Referer is logged, so credentials (Authorization, cookies)
+// never reach the log.
+func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Resolver) func(http.Handler) http.Handler {
 	if !cfg.Access {
-		return func(h http.Handler) http.Handler { return h }, nil
-	}
-	trusted := make([]netip.Prefix, 0, len(cfg.TrustedProxies))
-	for _, s := range cfg.TrustedProxies {
-		p, err := netip.ParsePrefix(strings.TrimSpace(s))
-		if err != nil {
-			a, aerr := netip.ParseAddr(strings.TrimSpace(s))
-			if aerr != nil {
-				return nil, fmt.Errorf("parse trusted proxy %q: %w", s, err)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		trusted = append(trusted, p.Masked())
+		return func(h http.Handler) http.Handler { return h }
 	}
 	// Fast path: a worker logger's own handler gets the record encoded
 	// directly, without building a slog.Record of 12 attributes.
@@ -47,7 +32,7 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 	logAccess := func(r *http.Request, w http.ResponseWriter, rw *recorder, status int, start time.Time) {
 		end := time.Now()
 		a := accessRecord{
-			client: clientAddr(r, trusted), method: r.Method, path: r.URL.Path,
+			client: clients.Of(r).Addr, method: r.Method, path: r.URL.Path,
 			query: r.URL.RawQuery, proto: r.Proto, status: status, bytes: rw.bytes,
 			durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
 			referer: r.Referer(), correlationID: headerValue(w.Header(), hdrCorrelationID),
@@ -103,7 +88,7 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig) (func(http.Handler) ht
 			next.ServeHTTP(rw, r)
 			returned = true
 		})
-	}, nil
+	}
 }
 
 type accessRecord struct {
@@ -159,56 +144,6 @@ func headerValue(h http.Header, canonical string) string {
 		return v[0]
 	}
 	return ""
-}
-
-// clientAddr picks the client address as described on AccessLog.
-func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if len(trusted) == 0 && host != "" && host != "@" && !strings.HasPrefix(host, "::ffff:") {
-		return host // no proxy to trust: the peer it is, no parsing needed
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil { // a unix socket peer has no IP address
-		if host == "" || host == "@" {
-			return "-"
-		}
-		return host
-	}
-	if peer.Is4In6() {
-		peer = peer.Unmap()
-		host = peer.String()
-	}
-	if len(trusted) == 0 || !isTrusted(peer, trusted) {
-		return host
-	}
-	client := peer
-	xff := r.Header.Values("X-Forwarded-For")
-	for i := len(xff) - 1; i >= 0; i-- {
-		hops := strings.Split(xff[i], ",")
-		for j := len(hops) - 1; j >= 0; j-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(hops[j]))
-			if err != nil {
-				return client.String() // garbage: stop at the last trusted hop
-			}
-			client = a.Unmap()
-			if !isTrusted(client, trusted) {
-				return client.String()
-			}
-		}
-	}
-	return client.String()
-}
-
-func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
-	for _, p := range trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 var rwPool = sync.Pool{New: func() any { return new(recorder) }}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 )
 
@@ -168,10 +170,7 @@ func BenchmarkAccessLog(b *testing.B) {
 			b.Fatal(err)
 		}
 		done := m.RelayWorker(1, 1, pr, nil)
-		mw, err := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: on})
-		if err != nil {
-			b.Fatal(err)
-		}
+		mw := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: on}, nil)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			b.Fatal(err)
@@ -249,10 +248,8 @@ func BenchmarkAccessPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	done := m.RelayWorker(1, 1, pr, nil)
-	mw, err := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: true, TrustedProxies: []string{"10.0.0.0/8"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	mw := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: true},
+		clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Correlation-ID", "3f2a9c4e-1b2d-4c3e-9f8a-7b6c5d4e3f2a")
 		w.Write([]byte("{}"))

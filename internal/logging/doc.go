@@ -26,7 +26,7 @@
 //
 //	lvl, _ := logging.ParseLevel(cfg.Log.Level)
 //	log := logging.NewWorker(recordsPipe, lvl)
-//	mw, err := logging.AccessLog(log, cfg.Log) // wraps the HTTP handler
+//	mw := logging.AccessLog(log, cfg.Log, clients) // wraps the HTTP handler; clients: clientip
 //
 // Workers write no files and never talk to journald. Their JOURNAL_STREAM
 // should be removed from their environment (it describes the master's

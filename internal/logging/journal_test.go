@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 )
 
@@ -291,10 +293,7 @@ func TestJournalRelaysWorkerAccessRecord(t *testing.T) {
 	}
 	done := m.RelayWorker(4242, 3, pr, nil)
 	wlog := NewWorker(pw, slog.LevelInfo)
-	mw, err := AccessLog(wlog, config.LogConfig{Access: true, TrustedProxies: []string{"10.0.0.0/8"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mw := AccessLog(wlog, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Correlation-ID", "cid-1")
 		w.WriteHeader(http.StatusCreated)

@@ -26,10 +26,7 @@ func serveHTTP(log *slog.Logger, access bool, addrOut *os.File) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
-	mw, err := AccessLog(log, config.LogConfig{Access: access})
-	if err != nil {
-		panic(err)
-	}
+	mw := AccessLog(log, config.LogConfig{Access: access}, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)

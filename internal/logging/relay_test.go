@@ -4,12 +4,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 )
 
@@ -78,8 +80,7 @@ func TestAccessDirectAndSlogPathsAgree(t *testing.T) {
 	must(t, err)
 	done := m.RelayWorker(3, 4, pr, nil)
 	serve := func(log *slog.Logger) {
-		mw, err := AccessLog(log, config.LogConfig{Access: true, TrustedProxies: []string{"127.0.0.0/8"}})
-		must(t, err)
+		mw := AccessLog(log, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
 		r := httptest.NewRequest("PUT", "/a%20b?q=1", nil)
 		r.RemoteAddr = "127.0.0.1:9"
 		r.Header.Set("X-Forwarded-For", "198.51.100.4")
