@@ -56,6 +56,9 @@ func runServe(args []string) int {
 
 func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 	log := logs.Logger()
+	if closed := cfg.ClosedRoutes(); closed != "" {
+		log.Warn("production mode without credentials: " + closed)
+	}
 	socks, err := sockets(cfg, log)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/httpapi"
@@ -29,7 +30,10 @@ func runWorker(args []string) int {
 	}
 	log := workerLogger(cfg)
 	defer logging.FlushWorker(log) // access records are written in batches
-	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, AdminToken: cfg.Metrics.AdminToken}
+	// One identity for the access log, the guards and the rate limits.
+	clients := clientip.New(cfg.Log.TrustedPrefixes())
+	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, Clients: clients,
+		Production: cfg.Mode == "production", AdminToken: cfg.Metrics.AdminToken, APITokens: cfg.Security.APITokens}
 	var hooks worker.Hooks
 	var rec *metrics.Recorder
 	if cfg.Metrics.Enabled {
@@ -44,12 +48,7 @@ func runWorker(args []string) int {
 	}
 	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
 	// status of every answer, 414 and 503 included.
-	access, err := logging.AccessLog(log, cfg.Log)
-	if err != nil {
-		log.Error("access log", "error", err)
-		return exitBoot
-	}
-	handler = access(handler)
+	handler = logging.AccessLog(log, cfg.Log, clients)(handler)
 	if err := worker.Run(cfg, handler, log, hooks); err != nil {
 		if errors.Is(err, worker.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)

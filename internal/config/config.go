@@ -25,9 +25,10 @@ type Config struct {
 	EnvFile           string
 	RuntimeDir        string // RESYNC_RUNTIME_DIR: control socket lives here
 
-	Log     LogConfig
-	Metrics MetricsConfig
-	TWS     TWSConfig // settings_tws.go
+	Log      LogConfig
+	Metrics  MetricsConfig
+	TWS      TWSConfig      // settings_tws.go
+	Security SecurityConfig // settings_security.go
 }
 
 // LogConfig holds the logging settings (RESYNC_LOG_*, RESYNC_ACCESS_LOG*, RESYNC_TRUSTED_PROXIES).

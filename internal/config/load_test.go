@@ -171,6 +171,8 @@ func TestSettingValues(t *testing.T) {
 
 		{"RESYNC_ADMIN_TOKEN", "s3cr3t-Token_value", "s3cr3t-Token_value", ""},
 		{"RESYNC_ADMIN_TOKEN", "has space", "", "must not contain whitespace or control characters"},
+		{"RESYNC_API_TOKENS", " one, two ,,three", "one,two,three", ""},
+		{"RESYNC_API_TOKENS", "ok,bad\x01", "", "must not contain whitespace or control characters"},
 		{"RESYNC_WORKER_MAX_RSS_MB", "0", "0", ""},
 		{"RESYNC_WORKER_MAX_RSS_MB", "512", "512", ""},
 		{"RESYNC_WORKER_MAX_RSS_MB", "512MB", "", "must be a whole number"},
@@ -184,7 +186,7 @@ func TestSettingValues(t *testing.T) {
 			if tt.reason != "" {
 				msgs := errorStrings(t, err)
 				value := strconv.Quote(tt.in)
-				if tt.key == "RESYNC_ADMIN_TOKEN" {
+				if s, _ := lookupSetting(tt.key); s.secret {
 					value = `"********"`
 				}
 				prefix := "environment: " + tt.key + "=" + value + ": "

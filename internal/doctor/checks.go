@@ -45,6 +45,7 @@ func Run(ctx context.Context, f Facts) []Result {
 	}
 	rs := []Result{
 		checkMode(f),
+		checkTokens(f),
 		checkWorkers(f),
 		checkRedis(f),
 		checkMemory(f),
@@ -61,6 +62,19 @@ func checkMode(f Facts) Result {
 	r := Result{Name: "mode", OK: production(f), Detail: "RESYNC_MODE=" + f.Config.Mode}
 	if !r.OK {
 		r.Fix = "set RESYNC_MODE=production in " + f.EnvFile + ", then systemctl reload resync"
+	}
+	return r
+}
+
+// checkTokens fails a production host whose admin routes nobody can open.
+func checkTokens(f Facts) Result {
+	r := Result{Name: "tokens", OK: true, Detail: "RESYNC_ADMIN_TOKEN set"}
+	switch closed := f.Config.ClosedRoutes(); {
+	case closed != "":
+		r.OK, r.Detail = false, closed
+		r.Fix = "set RESYNC_ADMIN_TOKEN (and RESYNC_API_TOKENS) in " + f.EnvFile + " to long random values (openssl rand -hex 32), then systemctl reload resync"
+	case f.Config.Metrics.AdminToken == "":
+		r.Detail = "no RESYNC_ADMIN_TOKEN: admin and operator endpoints answer local clients only (development mode)"
 	}
 	return r
 }

@@ -20,7 +20,8 @@ import (
 // production returns facts for a host that passes every check, served by srv.
 func healthy(t *testing.T, srv *httptest.Server) Facts {
 	t.Helper()
-	c, err := config.Load([]string{"RESYNC_ENV_FILE=", "RESYNC_MODE=production", "RESYNC_WORKERS=4"})
+	c, err := config.Load([]string{"RESYNC_ENV_FILE=", "RESYNC_MODE=production", "RESYNC_WORKERS=4",
+		"RESYNC_ADMIN_TOKEN=" + adminToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +59,8 @@ func TestProductionHostFailsOnlyOnRedis(t *testing.T) {
 			t.Errorf("%s fails without a fix", name)
 		}
 	}
-	if len(rs) != 10 {
-		t.Errorf("%d checks, want 10: %v", len(rs), rs)
+	if len(rs) != 11 {
+		t.Errorf("%d checks, want 11: %v", len(rs), rs)
 	}
 }
 
@@ -70,6 +71,9 @@ func TestEachFailure(t *testing.T) {
 		want  string // in Detail
 	}{
 		{"mode", func(f *Facts) { f.Config.Mode = "development" }, "RESYNC_MODE=development"},
+		{"tokens", func(f *Facts) { f.Config.Metrics.AdminToken = "" }, "set RESYNC_ADMIN_TOKEN"},
+		{"tokens", func(f *Facts) { f.Config.Metrics.AdminToken, f.Config.Security.APITokens = "", []string{"op"} },
+			"admin endpoints are closed"},
 		{"workers", func(f *Facts) { f.Status.Target = 1 }, "1 workers for 2 cores"},
 		{"workers", func(f *Facts) { f.Status.Target = 6 }, "6 workers for 2 cores"},
 		{"memory limit", func(f *Facts) { f.MemLimit = 0 }, "no memory.max"},
@@ -88,6 +92,21 @@ func TestEachFailure(t *testing.T) {
 		if r.OK || !strings.Contains(r.Detail, tc.want) || r.Fix == "" {
 			t.Errorf("%s: got %+v, want a failure mentioning %q with a fix", tc.check, r, tc.want)
 		}
+	}
+}
+
+const adminToken = "s3cr3t-admin-token"
+
+// The token line passes in development without a token, and never prints one.
+func TestTokensLine(t *testing.T) {
+	f := healthy(t, server(t, 200))
+	rs := byName(Run(context.Background(), f))
+	if r := rs["tokens"]; !r.OK || strings.Contains(r.Detail+r.Fix, adminToken) {
+		t.Errorf("with a token: %+v", r)
+	}
+	f.Config.Mode, f.Config.Metrics.AdminToken = "development", ""
+	if r := byName(Run(context.Background(), f))["tokens"]; !r.OK || !strings.Contains(r.Detail, "local clients only") {
+		t.Errorf("development without a token: %+v", r)
 	}
 }
 

@@ -19,22 +19,21 @@ type Master interface {
 	Call(cmd string) (json.RawMessage, error)
 }
 
-func mountMetrics(r *mux.Router, o Options) {
+func mountMetrics(r *mux.Router, o Options, g Guards) {
 	if o.Master == nil {
 		return
 	}
-	m := &metricsAPI{master: o.Master, admin: admin{token: o.AdminToken}}
+	m := &metricsAPI{master: o.Master}
 	r.HandleFunc("/metrics", m.prometheus).Methods(http.MethodGet)
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/metrics", m.json).Methods(http.MethodGet)
 	api.Handle("/metrics/dashboard", dashboard.Handler())
-	api.HandleFunc("/metrics/gc", postOnly(m.admin.only(m.gc)))
-	api.HandleFunc("/workers", m.admin.only(m.workers)).Methods(http.MethodGet)
+	api.Handle("/metrics/gc", postOnly(g.Admin(http.HandlerFunc(m.gc))))
+	api.Handle("/workers", g.Admin(http.HandlerFunc(m.workers))).Methods(http.MethodGet)
 }
 
 type metricsAPI struct {
 	master Master
-	admin  admin
 }
 
 func (m *metricsAPI) json(w http.ResponseWriter, r *http.Request) {
@@ -64,14 +63,14 @@ func (m *metricsAPI) prometheus(w http.ResponseWriter, r *http.Request) {
 }
 
 // postOnly answers other methods 405 naming POST, before any auth check.
-func postOnly(next http.HandlerFunc) http.HandlerFunc {
+func postOnly(next http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed: use POST")
 			return
 		}
-		next(w, r)
+		next.ServeHTTP(w, r)
 	}
 }
 

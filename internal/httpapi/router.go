@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/resync/resync/internal/clientip"
 )
 
 // Options configure the handler.
@@ -15,8 +17,22 @@ type Options struct {
 	// Checks are the readiness checks; a failing one makes /health/ready 503.
 	Checks map[string]Check
 	// Master, when set, mounts the metrics endpoints (RESYNC_METRICS=on).
-	Master     Master
-	AdminToken string
+	Master Master
+
+	// Who may do what (see Guards). Clients is the one client-identity
+	// function (nil trusts no proxy); Production closes the local-client
+	// fallback.
+	Clients    *clientip.Resolver
+	Production bool
+	AdminToken string   // RESYNC_ADMIN_TOKEN
+	APITokens  []string // RESYNC_API_TOKENS
+	// Session, when set, reports the user of a valid admin session (a
+	// cookie); such a session opens both roles.
+	Session func(r *http.Request) (user string, ok bool)
+
+	// Routes lets other packages mount their routes on the root router,
+	// behind the guards, without editing this package.
+	Routes []func(r *mux.Router, g Guards)
 }
 
 // Check reports whether one dependency is usable; nil means healthy.
@@ -33,7 +49,11 @@ func New(o Options) http.Handler {
 	api.HandleFunc("/health/live", h.live).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/startup", h.startup).Methods(http.MethodGet, http.MethodHead)
-	mountMetrics(r, o)
+	g := newAccess(o).guards()
+	mountMetrics(r, o, g)
+	for _, mount := range o.Routes {
+		mount(r, g)
+	}
 	if testRoutes != nil {
 		testRoutes(r)
 	}
