@@ -46,9 +46,9 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBoot, err)
 	}
-	w := &worker{hooks: hooks, cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter)}
+	w := &worker{hooks: hooks, cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
 	srv := &http.Server{
-		Handler:           w.count(handler),
+		Handler:           w.conns.closeAnswers(w.count(handler)),
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.Keepalive,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -60,7 +60,7 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
 	serveErr := make(chan error, len(listeners))
 	for _, l := range listeners {
-		go func() { serveErr <- srv.Serve(l) }()
+		go func() { serveErr <- srv.Serve(listener{Listener: l, cs: w.conns}) }()
 	}
 	notify("READY=1\nSTATUS=serving\n")
 
@@ -104,7 +104,7 @@ type worker struct {
 	budget  uint64 // 0 = never recycle
 	served  atomic.Uint64
 	recycle sync.Once
-	conns   conns
+	conns   *conns
 }
 
 // count tallies requests and, when the budget is spent, asks once to be
@@ -122,17 +122,21 @@ func (w *worker) count(next http.Handler) http.Handler {
 	})
 }
 
-// drain stops accepting, lets in-flight requests finish, and tells keep-alive
-// clients to close (Connection: close) so none sends into a closing socket.
+// drain stops accepting and ends every connection without losing a request
+// (the rule is in doc.go): each connection's next answer carries
+// Connection: close, an idle one is closed once idle for drainIdle, and every
+// close is a half-close that reads what the peer still sends.
 //
-// Not http.Server.Shutdown: once it has begun, net/http drops any request it
-// reads afterwards without an answer — including one on a connection accepted
-// a moment before. Here the listeners close first; once every Serve loop has
-// returned, every accepted connection is known to the tracker, and each is
-// answered (with Connection: close) before the worker exits.
+// Not http.Server.Shutdown, nor SetKeepAlivesEnabled(false): both close idle
+// keep-alive connections at once — including one on which the client is
+// sending its next request at that moment, which it then loses — and net/http
+// then closes a connection after an answer that did not say so. Here the
+// listeners close first; once every Serve loop has returned, every accepted
+// connection is known to the tracker.
 func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <-chan error) error {
 	notify("STOPPING=1\nSTATUS=draining\n")
-	srv.SetKeepAlivesEnabled(false)
+	start := time.Now()
+	w.conns.drain()
 	if w.hooks.Drain != nil {
 		w.hooks.Drain()
 	}
@@ -147,7 +151,10 @@ func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <
 		case <-ctx.Done():
 		}
 	}
-	err := w.conns.waitIdle(ctx)
+	open := w.conns.count()
+	err := w.conns.wait(ctx)
+	w.log.Info("drained", "connections", open, "answered_close", w.conns.answeredClose.Load(),
+		"idle_closed", w.conns.idleClosed.Load(), "max_idle_gap", time.Duration(w.conns.maxGap.Load()), "took", time.Since(start))
 	srv.Close()
 	if err != nil {
 		return fmt.Errorf("drain: %d connections left after %s: %w", w.conns.count(), w.cfg.GracefulTimeout, err)
