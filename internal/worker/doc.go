@@ -24,9 +24,9 @@ package worker
 //  1. It stops accepting: its listeners close; the socket stays open in the
 //     master (or in systemd), so the next connection goes to another worker,
 //     or waits in the backlog.
-//  2. Every request already arriving on an open connection is served, and
-//     every answer begun from now on carries Connection: close; net/http
-//     closes the connection after it. The client, told so, sends nothing
+//  2. Every request in flight or already arriving on an open connection is
+//     served, and every answer whose header goes out from now on carries
+//     Connection: close; net/http closes the connection after it. The client, told so, sends nothing
 //     more on it.
 //  3. A connection that is idle — no byte of a request since its last
 //     answer, or since accept — is closed once it has been idle for one

@@ -1,98 +1,166 @@
 package integration
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resync/resync/tests/loadclient"
 )
 
-// load keeps requests flowing while something happens to the server: half the
-// clients reuse keep-alive connections, half open a fresh one per request.
+// load keeps requests flowing while something happens to the server, through
+// the project's non-retrying client (tests/loadclient): half the clients
+// reuse keep-alive connections, a quarter open a fresh one per request, a
+// quarter POST a body on keep-alive connections.
 type load struct {
-	ok, failed atomic.Int64
-	mu         sync.Mutex
-	errs       []string
-	cancel     context.CancelFunc
-	wg         sync.WaitGroup
+	l      *loadclient.Load
+	once   sync.Once
+	result loadclient.Result
 }
 
-func startLoad(t *testing.T, url string, clients int) *load {
+func startLoad(t *testing.T, rawURL string, clients int) *load {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // bounded even if the test forgets
-	l := &load{cancel: cancel}
-	for i := 0; i < clients; i++ {
-		tr := &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 1}
-		c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			defer tr.CloseIdleConnections()
-			for ctx.Err() == nil {
-				l.one(ctx, c, url, tr.DisableKeepAlives)
-			}
-		}()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
 	}
+	fresh := max(clients/4, 1)
+	post := max(clients/4, 1)
+	keep := max(clients-fresh-post, 1)
+	l := &load{l: loadclient.Start(loadclient.Options{
+		Addr: u.Host, GetPath: u.RequestURI(), KeepAlive: keep, Fresh: fresh, Post: post,
+	})}
 	t.Cleanup(func() { l.stop() })
 	return l
-}
-
-func (l *load) one(ctx context.Context, c *http.Client, url string, fresh bool) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := c.Do(req)
-	if ctx.Err() != nil {
-		return // stopped mid-request: not the server's fault
-	}
-	if err == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-	}
-	if err != nil {
-		l.failed.Add(1)
-		l.mu.Lock()
-		if len(l.errs) < 10 {
-			kind := "keep-alive"
-			if fresh {
-				kind = "fresh connection"
-			}
-			l.errs = append(l.errs, time.Now().Format("15:04:05.000000")+" "+kind+": "+err.Error())
-		}
-		l.mu.Unlock()
-		return
-	}
-	l.ok.Add(1)
 }
 
 // waitServed waits until n more requests succeeded, proving load flows.
 func (l *load) waitServed(t *testing.T, n int64) {
 	t.Helper()
-	target := l.ok.Load() + n
-	waitUntil(t, 30*time.Second, fmt.Sprintf("%d more successful requests", n), func() bool { return l.ok.Load() >= target })
+	if err := l.l.WaitOK(n, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func (l *load) stop() {
-	l.cancel()
-	l.wg.Wait()
+func (l *load) stop() loadclient.Result {
+	l.once.Do(func() { l.result = l.l.Stop() })
+	return l.result
 }
 
 // expectNoFailures stops the load and fails the test on any failed request.
 func (l *load) expectNoFailures(t *testing.T) {
 	t.Helper()
-	l.stop()
-	t.Logf("load: %d requests ok, %d failed", l.ok.Load(), l.failed.Load())
-	if l.failed.Load() > 0 {
-		t.Errorf("%d requests failed, e.g. %v", l.failed.Load(), l.errs)
+	l.expectFailures(t, nil)
+}
+
+// expectFailures stops the load and fails the test on any failed request
+// that allowed does not excuse.
+func (l *load) expectFailures(t *testing.T, allowed func(loadclient.Failure) bool) {
+	t.Helper()
+	r := l.stop()
+	t.Logf("raw client: %s", r)
+	if n := r.Failed(func(f loadclient.Failure) bool { return allowed == nil || !allowed(f) }); n > 0 {
+		t.Errorf("raw client: %d requests failed: %s", n, r)
 	}
-	if l.ok.Load() == 0 {
-		t.Error("no request succeeded: the load never reached the server")
+	if r.OK == 0 {
+		t.Error("raw client: no request succeeded: the load never reached the server")
 	}
+}
+
+// wrkRun is wrk (which does not retry either) running against the server
+// until stopped.
+type wrkRun struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+// startWrk runs wrk with conns keep-alive connections for at most 2 minutes;
+// the test stops it with finish.
+func startWrk(t *testing.T, url string, conns int) *wrkRun {
+	t.Helper()
+	path, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Fatal("wrk is not installed (.ci/deps installs it): ", err)
+	}
+	w := &wrkRun{out: &syncBuffer{}}
+	// --timeout 10s: on a loaded CI machine a slow answer is not a failure.
+	w.cmd = exec.Command(path, "-t2", "-c"+strconv.Itoa(conns), "-d120s", "--timeout", "10s", url)
+	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.cmd.Process.Kill(); w.cmd.Wait() })
+	waitUntil(t, 10*time.Second, "wrk connected", func() bool { return inFlight(hostOf(url)) > 0 })
+	return w
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(\d+) requests in`)
+	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// wrkResult is wrk's summary.
+type wrkResult struct {
+	requests                              int
+	connect, read, write, timeout, non2xx int
+}
+
+func (r wrkResult) failed() int { return r.connect + r.read + r.write + r.timeout + r.non2xx }
+
+func (r wrkResult) String() string {
+	return fmt.Sprintf("%d requests, %d failed (connect %d, read %d, write %d, timeout %d, non-2xx %d)",
+		r.requests, r.failed(), r.connect, r.read, r.write, r.timeout, r.non2xx)
+}
+
+// finish stops wrk (SIGINT: it prints its summary) and parses the summary.
+func (w *wrkRun) finish(t *testing.T) wrkResult {
+	t.Helper()
+	w.cmd.Process.Signal(syscall.SIGINT)
+	w.cmd.Wait()
+	out := w.out.String()
+	m := wrkRequests.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("wrk printed no summary:\n%s", out)
+	}
+	var r wrkResult
+	r.requests, _ = strconv.Atoi(m[1])
+	if s := wrkSocket.FindStringSubmatch(out); s != nil {
+		r.connect, _ = strconv.Atoi(s[1])
+		r.read, _ = strconv.Atoi(s[2])
+		r.write, _ = strconv.Atoi(s[3])
+		r.timeout, _ = strconv.Atoi(s[4])
+	}
+	if s := wrkNon2xx.FindStringSubmatch(out); s != nil {
+		r.non2xx, _ = strconv.Atoi(s[1])
+	}
+	return r
+}
+
+// expectNoFailures stops wrk and fails the test on any error it counted.
+func (w *wrkRun) expectNoFailures(t *testing.T) {
+	t.Helper()
+	r := w.finish(t)
+	t.Logf("wrk: %s", r)
+	if r.failed() > 0 {
+		t.Errorf("wrk: %s\n%s", r, w.out.String())
+	}
+	if r.requests == 0 {
+		t.Error("wrk: no request answered")
+	}
+}
+
+func hostOf(rawURL string) string {
+	u, _ := url.Parse(rawURL)
+	return u.Host
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {
