@@ -2,9 +2,14 @@
 // and the systemd EnvironmentFile syntax they are read from.
 //
 // Settings come from the process environment overlaid by the env file
-// (RESYNC_ENV_FILE, default /etc/resync/env): under systemd the unit's
-// EnvironmentFile= already put the file into the environment at start, and on
-// reload the file is the newer truth, so the file wins.
+// (RESYNC_ENV_FILE, default /etc/resync/env), read anew by Load on every
+// start and reload: for a key set in both, the file wins. A key absent from
+// the file takes the environment's value, else its default — so deleting a
+// line and reloading restores the default. That holds only if the file is
+// not also in the environment: the unit therefore has no EnvironmentFile= for
+// it (systemd would keep the start-time values in the master's environment
+// across every reload); its environment holds only Environment= lines, the
+// unit's and drop-ins'.
 package config
 
 import "time"

@@ -38,8 +38,9 @@ type source struct {
 // Load builds the configuration from defaults, then environ (os.Environ form;
 // for a repeated key the last wins, as with exec.Cmd.Env), then the env file
 // named by RESYNC_ENV_FILE in environ (DefaultEnvFile when unset, none when
-// empty). The file wins over the environment: under systemd the environment
-// already holds the file as it was at start, and on reload the file is newer.
+// empty). The file wins over the environment; a key the file no longer has
+// falls back to the environment, then to its default (see the package doc:
+// the unit does not load the file into the environment).
 //
 // Unknown RESYNC_* keys are ignored in environ (the master sets internal ones)
 // but are errors in the file. Every problem is reported, as *Error values

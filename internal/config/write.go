@@ -56,12 +56,14 @@ func Template(w io.Writer) {
 	}
 }
 
-const templateHeader = `# resync configuration, read by resync.service through EnvironmentFile=.
+const templateHeader = `# resync configuration, read by resync itself at start and on every reload.
 #
 # Syntax is systemd's (systemd.exec(5)): one KEY=value per line; lines starting
 # with # or ; are comments; whitespace around an unquoted value is dropped;
 # '...' is literal, "..." allows \" \\ \$ escapes; a trailing \ continues
-# the line. Settings here override the service's environment. Every setting is
+# the line. Settings here override the service's environment (Environment=
+# in a drop-in); a setting deleted here returns to that, or to its default, on
+# the next reload. Only RESYNC_* keys are read. Every setting is
 # shown at its default, commented out. After editing, run
 #     resync check
 # to validate this file and print the effective values, then
