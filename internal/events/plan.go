@@ -17,12 +17,12 @@ type Snapshot struct {
 // Workstation is one workstation in the plan. Status is ONLINE or OFFLINE;
 // AgentStatus LINKED or UNLINKED (HWA's activeStates: any *LINKED state).
 type Workstation struct {
-	Name        string    `json:"name"`
-	Status      string    `json:"status"`
-	AgentStatus string    `json:"agent_status"`
-	JobsRunning int       `json:"jobs_running"`
-	JobsPending int       `json:"jobs_pending"`
-	LastSeen    time.Time `json:"last_seen"`
+	Name        string     `json:"name"`
+	Status      string     `json:"status"`
+	AgentStatus string     `json:"agent_status"`
+	JobsRunning int        `json:"jobs_running"`
+	JobsPending int        `json:"jobs_pending"`
+	LastSeen    *time.Time `json:"last_seen"` // the last poll that saw it linked
 }
 
 // Workstation states.
