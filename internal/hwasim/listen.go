@@ -57,3 +57,8 @@ func (l *Listener) Close() error {
 	l.sim.Close()
 	return l.srv.Shutdown(ctx)
 }
+
+// EnvSimulated is set ("1") in a worker's environment by a master that
+// started the embedded simulator as the worker's engine, so that the worker
+// can say that its data is simulated.
+const EnvSimulated = "RESYNC_TWS_SIMULATED"
