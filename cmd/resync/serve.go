@@ -95,13 +95,19 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 	calls := make(chan control.Call)
 	go control.Serve(ctl, calls)
 
+	sim, err := startEmbeddedSim(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+
 	watchdog, _ := daemon.SdWatchdogEnabled(false)
 	m := master.New(master.Options{
 		// Always on in the master (a /proc read a second), so that memory
 		// recycling works and a reload may turn RESYNC_METRICS on.
 		Monitor: monitor.New("/proc"),
 		Config:  cfg,
-		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), logs: logs},
+		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim},
 		Load:    func() (config.Config, error) { return config.Load(environ) },
 		Notes:   notes,
 		Calls:   calls,

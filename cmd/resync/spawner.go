@@ -26,6 +26,7 @@ type spawner struct {
 	socks        []*listen.Socket
 	notifySocket string
 	logs         *logging.Master
+	sim          *embeddedSim // development without an engine: the workers' engine
 }
 
 // relayGrace bounds how long an exit waits for the worker's last output.
@@ -62,6 +63,8 @@ func (s *spawner) Spawn(gen int, cfg config.Config) (master.Proc, error) {
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set { // the operator's choice wins
 		extra = append(extra, "GOMAXPROCS="+strconv.Itoa(config.WorkerProcs(cfg.Workers)))
 	}
+	cfg, simEnv := s.sim.apply(cfg)
+	extra = append(extra, simEnv...)
 	for _, kv := range cfg.Environ() {
 		if !strings.HasPrefix(kv, "RESYNC_ENV_FILE=") {
 			extra = append(extra, kv)

@@ -34,6 +34,10 @@ func runWorker(args []string) int {
 	clients := clientip.New(cfg.Log.TrustedPrefixes())
 	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, Clients: clients,
 		Production: cfg.Mode == "production", AdminToken: cfg.Metrics.AdminToken, APITokens: cfg.Security.APITokens}
+	if _, err := mountTWS(&opts, cfg, log); err != nil {
+		log.Error("cannot set up the TWS API", "error", err)
+		return exitBoot
+	}
 	var hooks worker.Hooks
 	var rec *metrics.Recorder
 	if cfg.Metrics.Enabled {
