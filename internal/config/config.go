@@ -30,10 +30,11 @@ type Config struct {
 	EnvFile           string
 	RuntimeDir        string // RESYNC_RUNTIME_DIR: control socket lives here
 
-	Log      LogConfig
-	Metrics  MetricsConfig
-	TWS      TWSConfig      // settings_tws.go
-	Security SecurityConfig // settings_security.go
+	Log        LogConfig
+	Metrics    MetricsConfig
+	TWS        TWSConfig        // settings_tws.go
+	Security   SecurityConfig   // settings_security.go
+	Monitoring MonitoringConfig // settings_monitoring.go
 }
 
 // LogConfig holds the logging settings (RESYNC_LOG_*, RESYNC_ACCESS_LOG*, RESYNC_TRUSTED_PROXIES).

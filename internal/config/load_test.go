@@ -222,7 +222,8 @@ func envValue(environ []string, key string) string {
 
 func TestDefault(t *testing.T) {
 	c := Default()
-	c.TWS = TWSConfig{} // settings_tws_test.go
+	c.TWS = TWSConfig{}               // settings_tws_test.go
+	c.Monitoring = MonitoringConfig{} // settings_monitoring_test.go
 	want := Config{
 		Mode: "development", Bind: "127.0.0.1:8000", Workers: autoWorkers(), WorkersAuto: true,
 		Timeout: 120 * time.Second, GracefulTimeout: 30 * time.Second, Keepalive: 5 * time.Second,
