@@ -7,10 +7,8 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/logging"
+	"github.com/resync/resync/internal/protocol"
 )
-
-// EnvLogFD names the fd on which a worker writes its records to the master.
-const EnvLogFD = "RESYNC_LOG_FD"
 
 // masterLogs sets up journald or stderr, and the log files: only the master
 // writes them.
@@ -25,7 +23,7 @@ func workerLogger(cfg config.Config) *slog.Logger {
 	if err != nil {
 		lvl = slog.LevelInfo
 	}
-	fd, err := strconv.Atoi(os.Getenv(EnvLogFD))
+	fd, err := strconv.Atoi(os.Getenv(protocol.EnvLogFD))
 	if err != nil || fd < 3 {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	}

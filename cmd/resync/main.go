@@ -5,18 +5,20 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/resync/resync/internal/protocol"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=…".
 var version = "dev"
 
-// Exit codes. exitBoot tells the master that a worker could not start at all,
-// so respawning it would only loop (gunicorn's WORKER_BOOT_ERROR).
+// Exit codes: a worker's are part of the master–worker protocol (see package
+// protocol); exitUsage is the command line's own.
 const (
-	exitOK    = 0
-	exitFail  = 1
+	exitOK    = protocol.ExitOK
+	exitFail  = protocol.ExitFail
 	exitUsage = 2
-	exitBoot  = 3
+	exitBoot  = protocol.ExitBoot
 )
 
 var commands = map[string]func(args []string) int{

@@ -17,6 +17,7 @@ import (
 	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/master"
 	"github.com/resync/resync/internal/monitor"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
@@ -46,7 +47,7 @@ func runServe(args []string) int {
 	log := logs.Logger()
 	if err := serve(cfg, environ, logs); err != nil {
 		log.Error("resync stopped", "error", err)
-		if errors.Is(err, master.ErrBoot) {
+		if errors.Is(err, protocol.ErrBoot) {
 			return exitBoot
 		}
 		return exitFail

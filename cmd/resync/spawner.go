@@ -15,6 +15,7 @@ import (
 	"github.com/resync/resync/internal/listen"
 	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/master"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/spawn"
 )
 
@@ -55,9 +56,9 @@ func (s *spawner) Spawn(gen int, cfg config.Config) (master.Proc, error) {
 	defer unix.Close(output[1])
 
 	extra := []string{
-		"NOTIFY_SOCKET=" + s.notifySocket,
-		"RESYNC_GENERATION=" + strconv.Itoa(gen),
-		EnvLogFD + "=" + strconv.Itoa(3+len(fds)),
+		protocol.EnvNotifySocket + "=" + s.notifySocket,
+		protocol.EnvGeneration + "=" + strconv.Itoa(gen),
+		protocol.EnvLogFD + "=" + strconv.Itoa(3+len(fds)),
 		"GOTRACEBACK=all", // a WORKER TIMEOUT's SIGABRT dumps every goroutine
 	}
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set { // the operator's choice wins

@@ -13,7 +13,7 @@ import (
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/logging"
-	"github.com/resync/resync/internal/metrics"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/worker"
 )
 
@@ -38,23 +38,16 @@ func runWorker(args []string) int {
 		log.Error("cannot set up the TWS API", "error", err)
 		return exitBoot
 	}
-	var hooks worker.Hooks
-	var rec *metrics.Recorder
 	if cfg.Metrics.Enabled {
 		opts.Master = masterClient(control.Path(cfg.RuntimeDir))
-		rec = metrics.NewRecorder()
-		hooks.Heartbeat = func() string { return "X_RESYNC_METRICS=" + rec.Snapshot().Encode() + "\n" }
-		hooks.GC = freeMemory
 	}
 	var handler http.Handler = httpapi.New(opts)
-	if rec != nil {
-		handler = rec.Middleware(handler)
-	}
 	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
 	// status of every answer, 414 and 503 included.
 	handler = logging.AccessLog(log, cfg.Log, clients)(handler)
-	if err := worker.Run(cfg, handler, log, hooks); err != nil {
-		if errors.Is(err, worker.ErrBoot) {
+	err = worker.Run(cfg, worker.Options{Handler: handler, MaxHeaderBytes: httpapi.MaxHeaderBytes, Logger: log})
+	if err != nil {
+		if errors.Is(err, protocol.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)
 			return exitBoot
 		}
@@ -69,13 +62,4 @@ type masterClient string
 
 func (path masterClient) Call(cmd string) (json.RawMessage, error) {
 	return control.Data(string(path), cmd, 15*time.Second)
-}
-
-func freeMemory() string {
-	res, err := metrics.FreeMemory()
-	if err != nil {
-		res = metrics.GCWorker{PID: os.Getpid(), Error: err.Error()}
-	}
-	b, _ := json.Marshal(res)
-	return string(b)
 }

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/resync/resync/internal/protocol"
 )
 
 // SocketName is the control socket's file name inside the runtime directory.
@@ -48,7 +50,21 @@ type Snapshot struct {
 	Requests   uint64    `json:"requests"`
 	LastReload string    `json:"last_reload"`
 	Workers    []Worker  `json:"workers"`
+
+	// For the monitor, which is handed this table on every sample: the
+	// counts of every worker gone, and why they went (by Departure reason).
+	Retired    protocol.Counters `json:"-"`
+	Departures map[string]uint64 `json:"-"`
 }
+
+// Why a worker left the table, as /api/v1/metrics counts it.
+const (
+	DepartExit    = "exit"    // died on its own, or never booted
+	DepartRecycle = "recycle" // max requests or max RSS
+	DepartTimeout = "timeout" // killed for RESYNC_TIMEOUT
+	DepartReload  = "reload"  // replaced by a newer generation
+	DepartStop    = "stop"    // scaled down (TTOU) or shut down
+)
 
 // Worker is one row of the worker table.
 type Worker struct {
@@ -59,6 +75,8 @@ type Worker struct {
 	Requests      uint64    `json:"requests"`
 	LastHeartbeat time.Time `json:"last_heartbeat"`
 	RSSBytes      uint64    `json:"rss_bytes"`
+
+	Counters protocol.Counters `json:"-"` // its last heartbeat's; Requests is Counters.Requests
 }
 
 // Call is a request in flight inside the master: the server hands it to the

@@ -16,18 +16,20 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/resync/resync/internal/browsertest"
+	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/metrics"
 	"github.com/resync/resync/internal/procstat"
+	"github.com/resync/resync/internal/protocol"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/dashboard.png from the browser test")
 
-// fakeMaster serves a changing /api/v1/metrics built by the real Aggregator:
+// fakeMaster serves a changing /api/v1/metrics built by the real metrics.Build:
 // four workers with a mix of latencies and codes, one recycled every 7 polls
 // and one timing out every 11.
 type fakeMaster struct {
 	mu      sync.Mutex
-	agg     *metrics.Aggregator
+	retired control.Snapshot // Retired and Departures only
 	tick    int
 	nextPID int
 	workers []*fakeWorker
@@ -36,11 +38,11 @@ type fakeMaster struct {
 type fakeWorker struct {
 	pid, gen int
 	started  time.Time
-	snap     metrics.Snapshot
+	snap     protocol.Counters
 }
 
 func newFakeMaster() *fakeMaster {
-	f := &fakeMaster{agg: metrics.NewAggregator(), nextPID: 4100}
+	f := &fakeMaster{retired: control.Snapshot{Retired: protocol.NewCounters(), Departures: map[string]uint64{}}, nextPID: 4100}
 	for range 4 {
 		f.spawn(1)
 	}
@@ -50,7 +52,13 @@ func newFakeMaster() *fakeMaster {
 func (f *fakeMaster) spawn(gen int) {
 	f.nextPID++
 	f.workers = append(f.workers, &fakeWorker{pid: f.nextPID, gen: gen, started: time.Now(),
-		snap: metrics.Snapshot{Codes: map[int]uint64{}, Buckets: make([]uint64, 18)}})
+		snap: protocol.NewCounters()})
+}
+
+func (f *fakeMaster) retire(i int, reason string) {
+	f.retired.Retired.Add(f.workers[i].snap)
+	f.retired.Departures[reason]++
+	f.workers = append(f.workers[:i], f.workers[i+1:]...)
 }
 
 func (f *fakeMaster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,13 +66,11 @@ func (f *fakeMaster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.tick++
 	if f.tick%7 == 0 {
-		_ = f.agg.Retire(f.workers[0].pid, "recycle")
-		f.workers = f.workers[1:]
+		f.retire(0, control.DepartRecycle)
 		f.spawn(1)
 	}
 	if f.tick%11 == 0 {
-		_ = f.agg.Retire(f.workers[1].pid, "timeout")
-		f.workers = append(f.workers[:1], f.workers[2:]...)
+		f.retire(1, control.DepartTimeout)
 		f.spawn(1)
 	}
 	st := metrics.Stats{
@@ -74,6 +80,7 @@ func (f *fakeMaster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Workers: map[int]procstat.ProcSample{},
 		Health:  map[string]metrics.Health{"redis": {Status: "ok", LatencyMS: 0.4}}, // no upstream: "n/a"
 	}
+	table := f.retired
 	for i, wk := range f.workers {
 		wave := math.Sin(float64(f.tick+3*i) / 4)
 		n := uint64(200 + 60*i + int(80*wave))
@@ -87,12 +94,13 @@ func (f *fakeMaster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wk.snap.Codes[500]++
 		wk.snap.LatencyNanos += n * 8e6
 		wk.snap.InFlight = int64(i % 3)
-		f.agg.Observe(wk.pid, wk.gen, wk.started, wk.snap)
+		table.Workers = append(table.Workers, control.Worker{PID: wk.pid, Generation: wk.gen, State: "ready",
+			Started: wk.started, LastHeartbeat: time.Now(), Counters: wk.snap})
 		st.Workers[wk.pid] = procstat.ProcSample{PID: wk.pid, RSSBytes: uint64(40+8*i+f.tick%20) << 20,
 			MemoryPercent: 0.2, CPUPercent: 30 + 20*wave + 5*float64(i), Threads: 9, FDs: 12}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(f.agg.Report(st))
+	_ = json.NewEncoder(w).Encode(metrics.Build(table, st, time.Now()))
 }
 
 // TestDashboardInChromium loads the page in real headless Chromium against a

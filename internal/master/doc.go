@@ -30,15 +30,16 @@
 // validate starts nothing and is reported as failed; a generation none of whose
 // workers can boot is abandoned and the old one goes on serving.
 //
-// # What workers send (see package worker)
+// # Workers
 //
-//	READY=1                        ready to serve
-//	WATCHDOG=1, X_RESYNC_REQUESTS  heartbeat and requests served so far
-//	X_RESYNC_METRICS=…             counters for the monitor (/api/v1/metrics)
-//	X_RESYNC_RECYCLE=reason        replace me (request budget spent)
-//	X_RESYNC_GC={json}             answer to the SIGUSR2 of a forced GC
-//	STOPPING=1, STATUS=…           informational
+// How a worker is started, what it sends, the signals it gets and what its
+// exit codes mean is package protocol's, written there once. Workers that
+// cannot boot are respawned with exponential back-off (100 ms doubling to
+// 10 s). After five failures in a row, or one exit with protocol.ExitBoot, a
+// reload's new generation is abandoned (the old one goes on serving); with
+// nobody serving, the master gives up and Run returns protocol.ErrBoot.
 //
-// Senders are identified by SCM_CREDENTIALS; messages from unknown pids are
-// ignored.
+// The master's table of workers is the only list of them: `resync status`
+// prints it, and the monitor is handed it on every sample, so
+// /api/v1/metrics lists a worker from the moment it is started.
 package master

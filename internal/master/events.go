@@ -2,9 +2,10 @@ package master
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
@@ -13,30 +14,28 @@ func (m *Master) handleNote(n sdnotify.Note, now time.Time) {
 	if !ok {
 		return
 	}
-	msg := n.Message
-	if msg["READY"] == "1" && !w.ready() {
+	note, err := protocol.Read(n.Message)
+	if err != nil {
+		m.log.Warn("bad message from worker", "worker_pid", w.pid, "error", err)
+	}
+	if note.Ready && !w.ready() {
 		w.readyAt, w.lastBeat = now, now
 		m.bootFailures, m.backoff = 0, 0
 		m.log.Info("worker booted", "worker_pid", w.pid, "generation", w.gen, "boot_time", now.Sub(w.started).Round(time.Millisecond))
 	}
-	if msg["WATCHDOG"] == "1" {
+	if note.Beat {
 		w.lastBeat = now
 	}
-	if v, ok := msg["X_RESYNC_REQUESTS"]; ok {
-		if n, err := strconv.ParseUint(v, 10, 64); err == nil && n >= w.requests {
-			w.requests = n
-		}
+	// Counts only grow: a recycle request sent from a request's goroutine
+	// may arrive after a newer heartbeat.
+	if c := note.Counters; c != nil && c.Requests >= w.counters.Requests {
+		w.counters = *c
 	}
-	if reason := msg["X_RESYNC_RECYCLE"]; reason != "" && w.recycle == "" && !w.stopping() {
-		w.recycle = reason
+	if note.Recycle != "" && w.recycle == "" && !w.stopping() {
+		w.recycle = note.Recycle
 	}
-	if v, ok := msg["X_RESYNC_METRICS"]; ok && m.opt.Monitor != nil {
-		if err := m.opt.Monitor.Observe(w.pid, w.gen, w.started, v); err != nil {
-			m.log.Warn("bad metrics from worker", "worker_pid", w.pid, "error", err)
-		}
-	}
-	if v, ok := msg["X_RESYNC_GC"]; ok {
-		m.gcAnswer(w.pid, v)
+	if note.GC != nil {
+		m.gcAnswer(w.pid, *note.GC)
 	}
 }
 
@@ -51,19 +50,19 @@ func (m *Master) drainNotes(now time.Time) {
 	}
 }
 
-// retireReason says why a worker went, in the monitor's words.
-func (m *Master) retireReason(w *worker) string {
+// departure says why a worker went, in /api/v1/metrics' words.
+func (m *Master) departure(w *worker) string {
 	switch {
 	case w.aborted:
-		return "timeout"
+		return control.DepartTimeout
 	case w.termAt.IsZero() && !m.stopping:
-		return "exit"
+		return control.DepartExit
 	case w.gen != m.gen:
-		return "reload"
-	case w.recycle == "max-requests" || w.recycle == "max-rss":
-		return "recycle"
+		return control.DepartReload
+	case w.recycle == protocol.RecycleMaxRequests || w.recycle == recycleMaxRSS:
+		return control.DepartRecycle
 	}
-	return "stop"
+	return control.DepartStop
 }
 
 func (m *Master) handleExit(e exit, now time.Time) {
@@ -75,14 +74,12 @@ func (m *Master) handleExit(e exit, now time.Time) {
 	// take it before the worker is forgotten.
 	m.drainNotes(now)
 	delete(m.workers, e.pid)
-	m.retiredRequests += w.requests
-	if m.opt.Monitor != nil {
-		m.opt.Monitor.Retire(w.pid, m.retireReason(w))
-	}
+	m.retired.Add(w.counters)
+	m.departures[m.departure(w)]++
 	if m.gc != nil && m.gc.waiting[w.pid] {
 		m.gcAnswer(w.pid, gcError(w.pid, "exited before answering"))
 	}
-	attrs := []any{"worker_pid", w.pid, "generation", w.gen, "exit", e.how, "requests", w.requests}
+	attrs := []any{"worker_pid", w.pid, "generation", w.gen, "exit", e.how, "requests", w.counters.Requests}
 	switch {
 	case !w.termAt.IsZero() || m.stopping && e.code == 0:
 		m.log.Info("worker exited", attrs...)
@@ -90,7 +87,7 @@ func (m *Master) handleExit(e exit, now time.Time) {
 		m.log.Warn("worker exited after timeout", attrs...)
 	case !w.ready():
 		m.log.Error("worker failed to boot", attrs...)
-		m.bootFailed(now, e.how, e.code == ExitBoot)
+		m.bootFailed(now, e.how, e.code == protocol.ExitBoot)
 	default:
 		m.log.Error("worker died", attrs...)
 	}
@@ -112,7 +109,7 @@ func (m *Master) bootFailed(now time.Time, why string, hopeless bool) {
 		return
 	}
 	if !m.serving(-1) {
-		m.fatal = fmt.Errorf("%w: %d attempts, last: %s", ErrBoot, m.bootFailures, why)
+		m.fatal = fmt.Errorf("%w: %d attempts, last: %s", protocol.ErrBoot, m.bootFailures, why)
 		m.log.Error("no worker could boot; shutting down", "attempts", m.bootFailures, "last", why)
 		m.stop(now, false)
 	}

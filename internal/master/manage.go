@@ -14,7 +14,7 @@ func (m *Master) manage(now time.Time) {
 			break
 		}
 		if m.active(w) {
-			w.recycle = "scale-down"
+			w.recycle = recycleScaleDown
 			active--
 		}
 	}
@@ -63,7 +63,7 @@ func (m *Master) retire(now time.Time) {
 			return
 		}
 		if w.recycle != "" {
-			m.log.Info("recycling worker", "worker_pid", w.pid, "generation", w.gen, "reason", w.recycle, "requests", w.requests)
+			m.log.Info("recycling worker", "worker_pid", w.pid, "generation", w.gen, "reason", w.recycle, "requests", w.counters.Requests)
 		}
 		m.terminate(w, now)
 	}

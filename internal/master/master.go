@@ -1,7 +1,6 @@
 package master
 
 import (
-	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
@@ -43,17 +43,13 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
-// Monitor keeps the request counters and resource samples behind
-// /api/v1/metrics (package monitor). Called from the loop only, but Report.
+// Monitor samples the resources behind /api/v1/metrics (package monitor).
+// It is handed the master's table on every sample: it keeps no list of
+// workers of its own. Called from the loop only.
 type Monitor interface {
-	Observe(pid, generation int, started time.Time, encoded string) error
-	Retire(pid int, reason string)
-	Sample(pids []int) (rss map[int]uint64) // also rebuilds the report
+	Sample(table control.Snapshot) (rss map[int]uint64) // also rebuilds the report
 	Report() []byte
 }
-
-// ExitBoot is the exit code with which a worker says it cannot start at all.
-const ExitBoot = 3
 
 const (
 	tickEvery       = 100 * time.Millisecond
@@ -63,9 +59,6 @@ const (
 	maxBootFailures = 5               // in a row, with nobody serving: give up
 	maxBackoff      = 10 * time.Second
 )
-
-// ErrBoot is returned when no worker could be started.
-var ErrBoot = errors.New("worker failed to boot")
 
 type exit struct {
 	pid  int
@@ -99,9 +92,10 @@ type Master struct {
 	rss        map[int]uint64 // last sample, bytes
 	gc         *gcRun
 
-	retiredRequests uint64 // folded in when a worker exits, so totals never go back
-	stopping        bool
-	fatal           error
+	retired    protocol.Counters // folded in when a worker exits, so totals never go back
+	departures map[string]uint64 // why workers went, by control.Depart* reason
+	stopping   bool
+	fatal      error
 }
 
 // New prepares a master; Run starts it.
@@ -110,11 +104,12 @@ func New(opt Options) *Master {
 		opt: opt, log: opt.Logger, cfg: opt.Config, gen: 1, lastGen: 1,
 		target: opt.Config.Workers, workers: map[int]*worker{},
 		exits: make(chan exit, 16), started: time.Now(), lastReload: "none",
+		retired: protocol.NewCounters(), departures: map[string]uint64{},
 	}
 }
 
 // Run supervises until shutdown. It returns nil after a clean shutdown and an
-// error (wrapping ErrBoot) when workers could not be started.
+// error (wrapping protocol.ErrBoot) when workers could not be started.
 func (m *Master) Run() error {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
@@ -101,7 +102,7 @@ func TestReloadWithUnbootableWorkersKeepsOldGeneration(t *testing.T) {
 		if gen == 1 {
 			return 0, true
 		}
-		return ExitBoot, false
+		return protocol.ExitBoot, false
 	}}
 	var mu sync.Mutex
 	var sent []string
@@ -170,7 +171,7 @@ func TestNoBootableWorkerStopsMaster(t *testing.T) {
 	start := time.Now()
 	select {
 	case err := <-runAsync(m):
-		if !errors.Is(err, ErrBoot) {
+		if !errors.Is(err, protocol.ErrBoot) {
 			t.Fatalf("Run = %v, want ErrBoot", err)
 		}
 	case <-time.After(30 * time.Second):

@@ -2,10 +2,7 @@ package master
 
 import (
 	"fmt"
-	"os"
 	"time"
-
-	"github.com/resync/resync/internal/control"
 )
 
 // report tells systemd what it should know: READY=1 once the first generation
@@ -44,43 +41,11 @@ func (m *Master) healthy(now time.Time) bool {
 }
 
 func (m *Master) requests() uint64 {
-	n := m.retiredRequests
+	n := m.retired.Requests
 	for _, w := range m.workers {
-		n += w.requests
+		n += w.counters.Requests
 	}
 	return n
-}
-
-func (m *Master) handleCall(c control.Call) {
-	switch c.Cmd {
-	case "reload":
-		m.startReload(time.Now(), c.Reply)
-	case "status":
-		s := m.snapshot()
-		c.Reply <- control.Response{OK: true, Status: &s}
-	case "metrics":
-		if m.opt.Monitor == nil {
-			c.Reply <- control.Response{Error: "metrics are off (RESYNC_METRICS=off)"}
-			return
-		}
-		c.Reply <- control.Response{OK: true, Data: m.opt.Monitor.Report()}
-	case "gc":
-		m.startGC(time.Now(), c.Reply)
-	default:
-		c.Reply <- control.Response{Error: fmt.Sprintf("unknown command %q", c.Cmd)}
-	}
-}
-
-func (m *Master) snapshot() control.Snapshot {
-	s := control.Snapshot{PID: os.Getpid(), Started: m.started, Generation: m.gen, Target: m.target,
-		Requests: m.requests(), LastReload: m.lastReload}
-	for _, w := range m.sorted() {
-		row := control.Worker{PID: w.pid, Generation: w.gen, State: w.state(), Started: w.started,
-			Requests: w.requests, LastHeartbeat: w.lastBeat}
-		row.RSSBytes = m.rssOf(w.pid)
-		s.Workers = append(s.Workers, row)
-	}
-	return s
 }
 
 // rssOf is the last sampled RSS, or a fresh read when the monitor is off.

@@ -60,7 +60,7 @@ func (m *Master) stop(now time.Time, graceful bool) {
 func (m *Master) logWorkers(now time.Time) {
 	for _, w := range m.sorted() {
 		attrs := []any{"worker_pid", w.pid, "generation", w.gen, "state", w.state(),
-			"age", now.Sub(w.started).Round(time.Second), "requests", w.requests}
+			"age", now.Sub(w.started).Round(time.Second), "requests", w.counters.Requests}
 		if !w.lastBeat.IsZero() {
 			attrs = append(attrs, "last_heartbeat", now.Sub(w.lastBeat).Round(time.Millisecond).String()+" ago")
 		}

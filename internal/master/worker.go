@@ -4,11 +4,20 @@ import (
 	"log/slog"
 	"sort"
 	"time"
+
+	"github.com/resync/resync/internal/protocol"
 )
 
 // levelCritical is logging.LevelCritical (journald PRIORITY=2); the master
 // logs through slog alone and does not import the sinks.
 const levelCritical = slog.LevelError + 4
+
+// Why the master replaces a worker of its own accord; a worker asks with
+// protocol.RecycleMaxRequests.
+const (
+	recycleMaxRSS    = "max-rss"
+	recycleScaleDown = "scale-down"
+)
 
 // worker is the master's record of one worker process.
 type worker struct {
@@ -18,11 +27,11 @@ type worker struct {
 	started  time.Time
 	readyAt  time.Time // zero until READY=1
 	lastBeat time.Time
-	requests uint64
-	recycle  string    // why it is to be replaced; "" while wanted
-	termAt   time.Time // SIGTERM sent: draining
-	aborted  bool      // timed out: SIGABRT sent
-	killAt   time.Time // SIGKILL due
+	counters protocol.Counters // from its last message that carried them
+	recycle  string            // why it is to be replaced; "" while wanted
+	termAt   time.Time         // SIGTERM sent: draining
+	aborted  bool              // timed out: SIGABRT sent
+	killAt   time.Time         // SIGKILL due
 	killed   bool
 }
 

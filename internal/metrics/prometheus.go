@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/resync/resync/internal/control"
 )
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -73,11 +75,11 @@ func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
 	g(descInFlight, float64(t.InFlight))
 	ch <- latencyHistogram(t.Latency)
 	g(descWorkers, float64(t.Workers))
-	cnt(descRetired, float64(t.Restarts), reasonExit)
-	cnt(descRetired, float64(t.Recycles), reasonRecycle)
-	cnt(descRetired, float64(t.Timeouts), reasonTimeout)
-	cnt(descRetired, float64(t.Reloads), reasonReload)
-	cnt(descRetired, float64(t.Stops), reasonStop)
+	cnt(descRetired, float64(t.Restarts), control.DepartExit)
+	cnt(descRetired, float64(t.Recycles), control.DepartRecycle)
+	cnt(descRetired, float64(t.Timeouts), control.DepartTimeout)
+	cnt(descRetired, float64(t.Reloads), control.DepartReload)
+	cnt(descRetired, float64(t.Stops), control.DepartStop)
 
 	for _, w := range r.Workers {
 		l := []string{strconv.Itoa(w.PID), strconv.Itoa(w.Generation)}

@@ -15,28 +15,26 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/procstat"
 )
 
 // nineWorkerReport is a high-load-profile master: 9 live workers, some retired.
 func nineWorkerReport() Report {
-	a := NewAggregator()
 	st := Stats{
 		Master:  procstat.ProcSample{PID: 1000, RSSBytes: 20 << 20, Threads: 7, FDs: 15, CPUPercent: 1.5, StartedAt: t0},
 		Host:    procstat.HostSample{CPUs: 4, Load1: 1.2, MemTotalBytes: 16 << 30, MemAvailableBytes: 9 << 30},
 		Workers: map[int]procstat.ProcSample{},
 		Health:  map[string]Health{"redis": {Status: "ok"}, "upstream": {Status: "down", Detail: "connection refused"}},
 	}
+	tb := control.Snapshot{Retired: snap(500, 0, 0), Departures: map[string]uint64{"recycle": 1, "timeout": 1}}
 	for i := range 9 {
 		pid := 2000 + i
-		a.Observe(pid, 1, t0, snap(uint64(1000*(i+1)), uint64(i), int64(i%3)))
+		tb.Workers = append(tb.Workers, control.Worker{PID: pid, Generation: 1, State: "ready", Started: t0, LastHeartbeat: t0,
+			Counters: snap(uint64(1000*(i+1)), uint64(i), int64(i%3))})
 		st.Workers[pid] = procstat.ProcSample{PID: pid, RSSBytes: uint64(30+i) << 20, CPUPercent: float64(10 * i), Threads: 9, FDs: 11}
 	}
-	a.Observe(3000, 0, t0, snap(500, 0, 0))
-	if a.Retire(3000, "recycle") != nil || a.Retire(3001, "timeout") != nil {
-		panic("Retire refused a known reason")
-	}
-	return a.Report(st)
+	return Build(tb, st, t0)
 }
 
 func scrape(t *testing.T, r Report) []byte {
@@ -132,7 +130,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		}
 		t.Skip("promtool not installed (apt-get install prometheus)")
 	}
-	for name, r := range map[string]Report{"nine workers": nineWorkerReport(), "empty": NewAggregator().Report(Stats{})} {
+	for name, r := range map[string]Report{"nine workers": nineWorkerReport(), "empty": Build(control.Snapshot{}, Stats{}, t0)} {
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = bytes.NewReader(scrape(t, r))
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -6,25 +6,17 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/resync/resync/internal/protocol"
 )
-
-// bucketBounds are the latency histogram's upper bounds in seconds, fixed so
-// that workers' histograms add up; a last bucket (+Inf) follows them. They span
-// a cached answer (sub-millisecond) to RESYNC_TIMEOUT's default (120 s).
-var bucketBounds = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
-
-const numBuckets = 18 // len(bucketBounds) + 1 for +Inf
-
-// maxCode bounds the status codes counted one by one; net/http accepts 100-999.
-const maxCode = 1000
 
 // Recorder counts one worker's requests. Its methods are safe for concurrent
 // use and take no locks.
 type Recorder struct {
 	inFlight atomic.Int64
 	sumNanos atomic.Uint64
-	buckets  [numBuckets]atomic.Uint64
-	codes    [maxCode]atomic.Uint64
+	buckets  [protocol.NumBuckets]atomic.Uint64
+	codes    [protocol.MaxCode]atomic.Uint64
 }
 
 // NewRecorder returns a Recorder with every count at zero.
@@ -56,30 +48,21 @@ func (rec *Recorder) Middleware(next http.Handler) http.Handler {
 }
 
 func (rec *Recorder) observe(code int, d time.Duration) {
-	if code < 100 || code >= maxCode {
+	if code < 100 || code >= protocol.MaxCode {
 		code = 0
 	}
 	rec.codes[code].Add(1)
-	rec.buckets[bucketOf(d.Seconds())].Add(1)
+	rec.buckets[protocol.BucketOf(d.Seconds())].Add(1)
 	rec.sumNanos.Add(uint64(max(d, 0)))
 }
 
-func bucketOf(seconds float64) int {
-	for i, b := range bucketBounds {
-		if seconds <= b {
-			return i
-		}
-	}
-	return len(bucketBounds)
-}
-
-// Snapshot reads the counts. Fields are read one by one, not as one atomic
-// whole, so a snapshot taken under load may be a request apart between fields.
-func (rec *Recorder) Snapshot() Snapshot {
-	s := Snapshot{
+// Counters reads the counts. Fields are read one by one, not as one atomic
+// whole, so counts taken under load may be a request apart between fields.
+func (rec *Recorder) Counters() protocol.Counters {
+	s := protocol.Counters{
 		InFlight:     rec.inFlight.Load(),
 		LatencyNanos: rec.sumNanos.Load(),
-		Buckets:      make([]uint64, numBuckets),
+		Buckets:      make([]uint64, protocol.NumBuckets),
 		Codes:        map[int]uint64{},
 	}
 	for i := range rec.buckets {
@@ -92,6 +75,16 @@ func (rec *Recorder) Snapshot() Snapshot {
 		}
 	}
 	return s
+}
+
+// Requests is how many requests completed: the sum of the latency buckets,
+// the same count Counters carries (there is no second counter).
+func (rec *Recorder) Requests() uint64 {
+	var n uint64
+	for i := range rec.buckets {
+		n += rec.buckets[i].Load()
+	}
+	return n
 }
 
 // statusWriter remembers the status code. It passes Flush and Hijack through

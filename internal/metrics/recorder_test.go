@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestRecorderOverHTTP serves real requests through the middleware and checks
@@ -55,13 +54,13 @@ func TestRecorderOverHTTP(t *testing.T) {
 	done := make(chan struct{})
 	go func() { get("/slow"); close(done) }()
 	<-entered
-	if s := rec.Snapshot(); s.InFlight != 1 || s.Requests != 7 {
+	if s := rec.Counters(); s.InFlight != 1 || s.Requests != 7 {
 		t.Errorf("while /slow runs: in flight %d, requests %d; want 1, 7", s.InFlight, s.Requests)
 	}
 	close(release)
 	<-done
 
-	s := rec.Snapshot()
+	s := rec.Counters()
 	want := map[int]uint64{200: 4, 418: 1, 404: 1, 500: 1, 503: 1}
 	if len(s.Codes) != len(want) {
 		t.Errorf("codes = %v, want %v", s.Codes, want)
@@ -79,27 +78,6 @@ func TestRecorderOverHTTP(t *testing.T) {
 	}
 }
 
-func TestBucketOf(t *testing.T) {
-	for _, tc := range []struct {
-		d    time.Duration
-		want int
-	}{
-		{0, 0},
-		{500 * time.Microsecond, 0}, // bounds are inclusive, like Prometheus's le
-		{501 * time.Microsecond, 1},
-		{200 * time.Millisecond, 8},
-		{120 * time.Second, 16},
-		{121 * time.Second, 17},
-	} {
-		if got := bucketOf(tc.d.Seconds()); got != tc.want {
-			t.Errorf("bucketOf(%v) = %d, want %d", tc.d, got, tc.want)
-		}
-	}
-	if len(bucketBounds)+1 != numBuckets {
-		t.Fatalf("numBuckets %d does not match %d bounds", numBuckets, len(bucketBounds))
-	}
-}
-
 // TestInterimCode: a 103 Early Hints before the real answer is not the status.
 func TestInterimCode(t *testing.T) {
 	rec := NewRecorder()
@@ -108,7 +86,7 @@ func TestInterimCode(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", strings.NewReader("")))
-	if s := rec.Snapshot(); s.Codes[201] != 1 || s.Codes[103] != 0 {
+	if s := rec.Counters(); s.Codes[201] != 1 || s.Codes[103] != 0 {
 		t.Errorf("codes = %v, want one 201", s.Codes)
 	}
 }

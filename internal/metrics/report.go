@@ -65,10 +65,12 @@ type Histogram struct {
 	SumSeconds    float64   `json:"sum_seconds"`
 }
 
-// WorkerReport is one live worker: its counters and resource use.
+// WorkerReport is one worker of the master's table: its counters (zero
+// until its first heartbeat) and resource use (zero until its first sample).
 type WorkerReport struct {
 	PID           int       `json:"pid"`
 	Generation    int       `json:"generation"`
+	State         string    `json:"state"` // as `resync status` says: booting, ready, recycling, retiring, killing
 	StartedAt     time.Time `json:"started_at"`
 	Requests      uint64    `json:"requests"`
 	InFlight      int64     `json:"in_flight"`

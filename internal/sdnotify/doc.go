@@ -6,6 +6,7 @@
 //
 // A message is a datagram of newline-separated KEY=VALUE assignments. Besides
 // the standard keys (READY, RELOADING, STOPPING, STATUS, WATCHDOG,
-// MONOTONIC_USEC) workers send X_RESYNC_* keys of ours: the sd_notify(3) man page
-// reserves the X_ prefix for application-specific variables.
+// MONOTONIC_USEC) workers send X_RESYNC_* keys of ours (package protocol):
+// the sd_notify(3) man page reserves the X_ prefix for application-specific
+// variables.
 package sdnotify

@@ -15,7 +15,7 @@ func TestParse(t *testing.T) {
 		{in: "READY=1", want: Message{"READY": "1"}},
 		{in: "READY=1\nSTATUS=serving 3 requests\n", want: Message{"READY": "1", "STATUS": "serving 3 requests"}},
 		{in: "STATUS=a=b", want: Message{"STATUS": "a=b"}},
-		{in: "X_RESYNC_REQUESTS=10\n\nWATCHDOG=1", want: Message{"X_RESYNC_REQUESTS": "10", "WATCHDOG": "1"}},
+		{in: "X_RESYNC_RECYCLE=max-requests\n\nWATCHDOG=1", want: Message{"X_RESYNC_RECYCLE": "max-requests", "WATCHDOG": "1"}},
 		{in: "STATUS=one\nSTATUS=two", want: Message{"STATUS": "two"}},
 		{in: "READY", wantErr: "line 1: no '='"},
 		{in: "READY=1\n=1", wantErr: "line 2: empty key"},

@@ -2,56 +2,53 @@ package worker
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/listen"
+	"github.com/resync/resync/internal/metrics"
+	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
 )
 
-// ErrBoot wraps failures that happen before serving: respawning cannot fix them.
-var ErrBoot = errors.New("worker failed to boot")
-
-// Hooks let the caller add to what a worker tells the master.
-type Hooks struct {
-	// Heartbeat returns extra KEY=VALUE lines for each WATCHDOG=1 message.
-	Heartbeat func() string
-	// GC runs on SIGUSR2 (the master's forced collection) and returns the
-	// X_RESYNC_GC= value to send back.
-	GC func() string
+// Options are what a worker serves.
+type Options struct {
+	Handler        http.Handler
+	MaxHeaderBytes int // what the handler's own limits were written for
+	Logger         *slog.Logger
 	// Drain runs when the drain begins: long-lived streams (SSE, WebSocket)
 	// close there, so their clients reconnect to a serving worker instead of
 	// holding this one for the whole graceful timeout.
 	Drain func()
 }
 
-// Run serves handler until the master stops this worker. It returns nil after
-// a clean drain.
-func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks) error {
+// Run serves until the master stops this worker. It returns nil after a
+// clean drain, and an error wrapping protocol.ErrBoot when it cannot start.
+func Run(cfg config.Config, o Options) error {
 	if err := bootHook(); err != nil {
 		return err
 	}
 	listeners, err := listen.FromEnv()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBoot, err)
+		return fmt.Errorf("%w: %w", protocol.ErrBoot, err)
 	}
-	w := &worker{hooks: hooks, cfg: cfg, log: log, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
+	log := o.Logger
+	w := &worker{cfg: cfg, log: log, rec: metrics.NewRecorder(), drainHook: o.Drain,
+		budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
 	srv := &http.Server{
-		Handler:           w.conns.closeAnswers(w.count(handler)),
+		Handler:           w.conns.closeAnswers(w.count(o.Handler)),
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.Keepalive,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
 		ConnState:         w.conns.track,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
@@ -62,7 +59,7 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks)
 	for _, l := range listeners {
 		go func() { serveErr <- srv.Serve(listener{Listener: l, cs: w.conns}) }()
 	}
-	notify("READY=1\nSTATUS=serving\n")
+	notify(protocol.Ready())
 
 	ppid := os.Getppid()
 	beat := time.NewTicker(heartbeatEvery(cfg.Timeout))
@@ -74,15 +71,13 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks)
 			case syscall.SIGTERM:
 				err := w.drain(srv, listeners, serveErr)
 				// The last word: what this worker served since its last heartbeat.
-				notify(w.counters())
+				notify(protocol.Final(w.rec.Counters()))
 				return err
 			case syscall.SIGINT, syscall.SIGQUIT:
 				return srv.Close()
 			case syscall.SIGUSR2:
-				if hooks.GC != nil {
-					// Off the loop: a full collection must not delay a heartbeat.
-					go func() { notify("X_RESYNC_GC=" + hooks.GC() + "\n") }()
-				}
+				// Off the loop: a full collection must not delay a heartbeat.
+				go func() { notify(protocol.GCAnswer(freeMemory())) }()
 			}
 			// SIGHUP: the master reloads, not us; a terminal hangup must not kill workers.
 		case err := <-serveErr:
@@ -92,31 +87,35 @@ func Run(cfg config.Config, handler http.Handler, log *slog.Logger, hooks Hooks)
 				log.Warn("master is gone; draining")
 				return w.drain(srv, listeners, serveErr)
 			}
-			notify("WATCHDOG=1\n" + w.counters())
+			notify(protocol.Heartbeat(w.rec.Counters()))
 		}
 	}
 }
 
 type worker struct {
-	hooks   Hooks
-	cfg     config.Config
-	log     *slog.Logger
-	budget  uint64 // 0 = never recycle
-	served  atomic.Uint64
-	recycle sync.Once
-	conns   *conns
+	cfg       config.Config
+	log       *slog.Logger
+	rec       *metrics.Recorder // the one count of requests: heartbeats, budget, metrics
+	drainHook func()
+	budget    uint64 // 0 = never recycle
+	recycle   sync.Once
+	conns     *conns
 }
 
-// count tallies requests and, when the budget is spent, asks once to be
+// count records every request and, when the budget is spent, asks once to be
 // replaced. It keeps serving: the master stops it only when the replacement is
 // ready, so capacity never dips.
 func (w *worker) count(next http.Handler) http.Handler {
+	counted := w.rec.Middleware(next)
+	if w.budget == 0 {
+		return counted
+	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(rw, r)
-		if n := w.served.Add(1); w.budget > 0 && n >= w.budget {
+		counted.ServeHTTP(rw, r)
+		if n := w.rec.Requests(); n >= w.budget {
 			w.recycle.Do(func() {
 				w.log.Info("request budget spent; asking to be recycled", "requests", n)
-				notify("X_RESYNC_RECYCLE=max-requests\nX_RESYNC_REQUESTS=" + strconv.FormatUint(n, 10) + "\n")
+				notify(protocol.Recycle(protocol.RecycleMaxRequests, w.rec.Counters()))
 			})
 		}
 	})
@@ -134,11 +133,11 @@ func (w *worker) count(next http.Handler) http.Handler {
 // listeners close first; once every Serve loop has returned, every accepted
 // connection is known to the tracker.
 func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <-chan error) error {
-	notify("STOPPING=1\nSTATUS=draining\n")
+	notify(protocol.Stopping())
 	start := time.Now()
 	w.conns.drain()
-	if w.hooks.Drain != nil {
-		w.hooks.Drain()
+	if w.drainHook != nil {
+		w.drainHook()
 	}
 	for _, l := range listeners {
 		l.Close()
@@ -162,15 +161,6 @@ func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <
 	return nil
 }
 
-// counters are the X_RESYNC_ lines every heartbeat carries.
-func (w *worker) counters() string {
-	msg := "X_RESYNC_REQUESTS=" + strconv.FormatUint(w.served.Load(), 10) + "\n"
-	if w.hooks.Heartbeat != nil {
-		msg += w.hooks.Heartbeat()
-	}
-	return msg
-}
-
 // budget adds jitter so that workers started together are not recycled together.
 func budget(max, jitter int) uint64 {
 	if max <= 0 {
@@ -188,6 +178,19 @@ func heartbeatEvery(timeout time.Duration) time.Duration {
 	return min(max(timeout/4, 10*time.Millisecond), time.Second)
 }
 
+// notify tells the master. A failure is not logged: the master's notify
+// socket outlives every worker, and a worker that cannot reach it is killed
+// for silence, which is logged.
 func notify(state string) {
 	_, _ = sdnotify.Send(state)
+}
+
+// freeMemory is the answer to the master's SIGUSR2: a forced collection.
+func freeMemory() string {
+	res, err := metrics.FreeMemory()
+	if err != nil {
+		res = metrics.GCWorker{PID: os.Getpid(), Error: err.Error()}
+	}
+	b, _ := json.Marshal(res)
+	return string(b)
 }

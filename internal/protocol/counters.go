@@ -1,16 +1,18 @@
-package metrics
+package protocol
 
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Snapshot is one worker's counts at one instant, as carried in its heartbeat.
-type Snapshot struct {
+// Counters are one worker's request counts since it started, as its heartbeat
+// carries them (X_RESYNC_METRICS). They are the one count of requests: the
+// worker's request budget, the master's STATUS= and `resync status`, and
+// /api/v1/metrics all read them.
+type Counters struct {
 	Requests uint64 // completed requests, the sum of Buckets
 	InFlight int64
 	// Codes counts responses by status code. Keys 1-9 stand for "other codes
@@ -21,11 +23,53 @@ type Snapshot struct {
 	LatencyNanos uint64   // sum of all latencies
 }
 
+// LatencyBounds are the latency histogram's upper bounds in seconds, fixed so
+// that workers' histograms add up; a last bucket (+Inf) follows them. They span
+// a cached answer (sub-millisecond) to RESYNC_TIMEOUT's default (120 s).
+// Read only.
+var LatencyBounds = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// NumBuckets is len(LatencyBounds) + 1, for +Inf.
+const NumBuckets = 18
+
+// MaxCode bounds the status codes counted one by one; net/http accepts 100-999.
+const MaxCode = 1000
+
+// BucketOf is the index of the bucket a latency falls in.
+func BucketOf(seconds float64) int {
+	for i, b := range LatencyBounds {
+		if seconds <= b {
+			return i
+		}
+	}
+	return len(LatencyBounds)
+}
+
+// NewCounters returns zero counts.
+func NewCounters() Counters {
+	return Counters{Codes: map[int]uint64{}, Buckets: make([]uint64, NumBuckets)}
+}
+
+// Add adds the monotonic counts of s to c (made with NewCounters); in-flight
+// is a gauge and is not added.
+func (c *Counters) Add(s Counters) {
+	c.Requests += s.Requests
+	c.LatencyNanos += s.LatencyNanos
+	for i, n := range s.Buckets {
+		if i < len(c.Buckets) {
+			c.Buckets[i] += n
+		}
+	}
+	for code, n := range s.Codes {
+		c.Codes[code] += n
+	}
+}
+
 // maxEncodedCodes bounds how many exact codes Encode writes; the rarest of the
 // rest fold into their class, so the line stays under 2 KiB whatever happens.
 const maxEncodedCodes = 48
 
-const snapshotVersion = "1"
+const countersVersion = "1"
 
 // Encode renders s as one line for an sd_notify field, e.g.
 //
@@ -33,10 +77,10 @@ const snapshotVersion = "1"
 //
 // f is in flight, s the latency sum in ns, b the buckets (trailing zeros
 // dropped), c the codes. Requests is not sent: it is the sum of b.
-func (s Snapshot) Encode() string {
+func (s Counters) Encode() string {
 	var sb strings.Builder
 	sb.Grow(128)
-	sb.WriteString("v=" + snapshotVersion + ";f=")
+	sb.WriteString("v=" + countersVersion + ";f=")
 	sb.WriteString(strconv.FormatInt(s.InFlight, 10))
 	sb.WriteString(";s=")
 	sb.WriteString(strconv.FormatUint(s.LatencyNanos, 10))
@@ -99,21 +143,21 @@ func foldCodes(codes map[int]uint64) []codeCount {
 	return exact
 }
 
-// DecodeSnapshot parses what Encode wrote. Unknown keys are skipped, so a
+// DecodeCounters parses what Encode wrote. Unknown keys are skipped, so a
 // newer worker can add fields; anything malformed is an error naming it.
-func DecodeSnapshot(line string) (Snapshot, error) {
-	s := Snapshot{Codes: map[int]uint64{}, Buckets: make([]uint64, numBuckets)}
+func DecodeCounters(line string) (Counters, error) {
+	s := NewCounters()
 	seen := map[string]bool{}
 	for i, field := range strings.Split(line, ";") {
 		key, val, ok := strings.Cut(field, "=")
 		if !ok {
-			return Snapshot{}, fmt.Errorf("decode snapshot: field %q has no '='", field)
+			return Counters{}, fmt.Errorf("decode counters: field %q has no '='", field)
 		}
-		if i == 0 && (key != "v" || val != snapshotVersion) {
-			return Snapshot{}, fmt.Errorf("decode snapshot: want version %s first, got %q", snapshotVersion, field)
+		if i == 0 && (key != "v" || val != countersVersion) {
+			return Counters{}, fmt.Errorf("decode counters: want version %s first, got %q", countersVersion, field)
 		}
 		if seen[key] {
-			return Snapshot{}, fmt.Errorf("decode snapshot: field %q repeated", key)
+			return Counters{}, fmt.Errorf("decode counters: field %q repeated", key)
 		}
 		seen[key] = true
 		var err error
@@ -128,12 +172,12 @@ func DecodeSnapshot(line string) (Snapshot, error) {
 			err = decodeCodes(val, s.Codes)
 		}
 		if err != nil {
-			return Snapshot{}, fmt.Errorf("decode snapshot field %q: %w", key, err)
+			return Counters{}, fmt.Errorf("decode counters field %q: %w", key, err)
 		}
 	}
 	for _, n := range s.Buckets {
 		if s.Requests+n < s.Requests {
-			return Snapshot{}, fmt.Errorf("decode snapshot: bucket counts overflow")
+			return Counters{}, fmt.Errorf("decode counters: bucket counts overflow")
 		}
 		s.Requests += n
 	}
@@ -168,7 +212,7 @@ func decodeCodes(val string, into map[int]uint64) error {
 			return fmt.Errorf("code entry %q has no ':'", p)
 		}
 		c, err := strconv.Atoi(cs)
-		if err != nil || (c > 9 && c < 100) || c < 0 || c >= maxCode {
+		if err != nil || (c > 9 && c < 100) || c < 0 || c >= MaxCode {
 			return fmt.Errorf("bad status code %q", cs)
 		}
 		n, err := strconv.ParseUint(ns, 10, 64)
@@ -182,18 +226,3 @@ func decodeCodes(val string, into map[int]uint64) error {
 	}
 	return nil
 }
-
-// codeLabel names a Codes key: "404", or "4xx" for a folded class, "other" for 0.
-func codeLabel(c int) string {
-	switch {
-	case c == 0:
-		return "other"
-	case c < 10:
-		return strconv.Itoa(c) + "xx"
-	default:
-		return strconv.Itoa(c)
-	}
-}
-
-// sortedCodes returns the keys of m in order.
-func sortedCodes(m map[int]uint64) []int { return slices.Sorted(maps.Keys(m)) }

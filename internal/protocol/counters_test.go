@@ -1,17 +1,18 @@
-package metrics
+package protocol
 
 import (
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
-func sampleSnapshot() Snapshot {
-	s := Snapshot{
+func sampleCounters() Counters {
+	s := Counters{
 		InFlight: 3, LatencyNanos: 987654321,
 		Codes:   map[int]uint64{200: 1000, 404: 7, 500: 2, 4: 9, 0: 1},
-		Buckets: make([]uint64, numBuckets),
+		Buckets: make([]uint64, NumBuckets),
 	}
 	s.Buckets[0], s.Buckets[3], s.Buckets[7] = 900, 100, 19
 	s.Requests = 1019
@@ -19,14 +20,14 @@ func sampleSnapshot() Snapshot {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
-	for _, s := range []Snapshot{sampleSnapshot(), emptySnapshot(), NewRecorder().Snapshot()} {
+	for _, s := range []Counters{sampleCounters(), NewCounters()} {
 		line := s.Encode()
 		if strings.ContainsAny(line, "\n\r \x00") {
 			t.Errorf("Encode() = %q: not one sd_notify-safe line", line)
 		}
-		got, err := DecodeSnapshot(line)
+		got, err := DecodeCounters(line)
 		if err != nil {
-			t.Fatalf("DecodeSnapshot(%q): %v", line, err)
+			t.Fatalf("DecodeCounters(%q): %v", line, err)
 		}
 		if !reflect.DeepEqual(got, s) {
 			t.Errorf("round trip of %q:\n got %+v\nwant %+v", line, got, s)
@@ -37,12 +38,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // TestSnapshotWorstCaseSize: every code seen, every count at its maximum,
 // still far below the 8 KiB a heartbeat datagram may carry.
 func TestSnapshotWorstCaseSize(t *testing.T) {
-	s := emptySnapshot()
+	s := NewCounters()
 	s.InFlight, s.LatencyNanos = math.MinInt64, math.MaxUint64
 	for i := range s.Buckets {
-		s.Buckets[i] = math.MaxUint64 / numBuckets // their sum must not overflow
+		s.Buckets[i] = math.MaxUint64 / NumBuckets // their sum must not overflow
 	}
-	for c := 100; c < maxCode; c++ {
+	for c := 100; c < MaxCode; c++ {
 		s.Codes[c] = math.MaxUint64 - uint64(c)
 	}
 	for c := range 10 {
@@ -52,7 +53,7 @@ func TestSnapshotWorstCaseSize(t *testing.T) {
 	if len(line) > 2048 {
 		t.Errorf("worst-case snapshot encodes to %d bytes, want at most 2048", len(line))
 	}
-	got, err := DecodeSnapshot(line)
+	got, err := DecodeCounters(line)
 	if err != nil {
 		t.Fatalf("decode worst case: %v", err)
 	}
@@ -71,7 +72,7 @@ func TestDecodeSnapshotErrors(t *testing.T) {
 		{"f=0;v=1", "version"},
 		{"v=1;f=x", `"f"`},
 		{"v=1;b=1,2,x", `"b"`},
-		{"v=1;b=" + strings.Repeat("1,", numBuckets) + "1", "buckets"},
+		{"v=1;b=" + strings.Repeat("1,", NumBuckets) + "1", "buckets"},
 		{"v=1;c=200", "no ':'"},
 		{"v=1;c=42:1", "bad status code"},
 		{"v=1;c=1000:1", "bad status code"},
@@ -79,26 +80,26 @@ func TestDecodeSnapshotErrors(t *testing.T) {
 		{"v=1;f=1;f=2", "repeated"},
 		{"v=1;b=18446744073709551615,1", "overflow"},
 	} {
-		_, err := DecodeSnapshot(tc.in)
+		_, err := DecodeCounters(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("DecodeSnapshot(%q) error = %v, want one containing %q", tc.in, err, tc.want)
+			t.Errorf("DecodeCounters(%q) error = %v, want one containing %q", tc.in, err, tc.want)
 		}
 	}
-	if _, err := DecodeSnapshot("v=1;f=0;zz=later-field"); err != nil {
+	if _, err := DecodeCounters("v=1;f=0;zz=later-field"); err != nil {
 		t.Errorf("unknown field from a newer worker rejected: %v", err)
 	}
 }
 
 func FuzzDecodeSnapshot(f *testing.F) {
-	f.Add(sampleSnapshot().Encode())
+	f.Add(sampleCounters().Encode())
 	f.Add("v=1;f=0;s=0;b=;c=")
 	f.Add("v=1;c=9:1,0:2")
 	f.Fuzz(func(t *testing.T, line string) {
-		s, err := DecodeSnapshot(line)
+		s, err := DecodeCounters(line)
 		if err != nil {
 			return
 		}
-		again, err := DecodeSnapshot(s.Encode())
+		again, err := DecodeCounters(s.Encode())
 		if err != nil {
 			t.Fatalf("re-decoding Encode() of an accepted snapshot: %v", err)
 		}
@@ -120,4 +121,25 @@ func withoutZeros(m map[int]uint64) map[int]uint64 {
 		}
 	}
 	return out
+}
+
+func TestBucketOf(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{
+		{0, 0},
+		{500 * time.Microsecond, 0}, // bounds are inclusive, like Prometheus's le
+		{501 * time.Microsecond, 1},
+		{200 * time.Millisecond, 8},
+		{120 * time.Second, 16},
+		{121 * time.Second, 17},
+	} {
+		if got := BucketOf(tc.d.Seconds()); got != tc.want {
+			t.Errorf("BucketOf(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+	if len(LatencyBounds)+1 != NumBuckets {
+		t.Fatalf("NumBuckets %d does not match %d bounds", NumBuckets, len(LatencyBounds))
+	}
 }

@@ -1,5 +1,0 @@
-package worker
-
-import "github.com/resync/resync/internal/httpapi"
-
-const maxHeaderBytes = httpapi.MaxHeaderBytes
