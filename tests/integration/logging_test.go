@@ -24,9 +24,11 @@ func TestLogFilesAndRotation(t *testing.T) {
 	}
 	get(t, m.url("/debug/panic"))
 	combined := regexp.MustCompile(`(?m)^127\.0\.0\.1 - - \[[^]]+\] "GET /api/v1/health/live HTTP/1\.1" 200 \d+ "-" "Go-http-client/1\.1" duration_us=\d+ correlation_id=[0-9a-f]{32} worker_pid=(\d+) generation=1$`)
-	waitUntil(t, 10*time.Second, "20 access lines in the access file", func() bool {
+	// The panic's access line too: one arriving after the reopen below would
+	// land in the fresh file.
+	waitUntil(t, 10*time.Second, "21 access lines in the access file", func() bool {
 		b, _ := os.ReadFile(access)
-		return len(combined.FindAllString(string(b), -1)) == 20
+		return len(combined.FindAllString(string(b), -1)) == 20 && strings.Contains(string(b), `"GET /debug/panic HTTP/1.1" 500`)
 	})
 	b, _ := os.ReadFile(access)
 	for _, match := range combined.FindAllStringSubmatch(string(b), -1) {
@@ -51,10 +53,17 @@ func TestLogFilesAndRotation(t *testing.T) {
 	// lumberjack renames the file, then compresses the backup in the
 	// background (x.log, then x.log and x.log.gz, then x.log.gz): wait for
 	// what an operator would find once it is done, one compressed backup each.
-	waitUntil(t, 10*time.Second, "one compressed backup of each file, and a fresh access file", func() bool {
+	rotated := func() bool {
 		fresh, _ := os.ReadFile(access)
 		return onlyBackup(dir, "access-") && onlyBackup(dir, "resync-") && strings.Count(string(fresh), "\n") == 1
-	})
+	}
+	for deadline := time.Now().Add(10 * time.Second); !rotated(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fresh, _ := os.ReadFile(access)
+			files, _ := filepath.Glob(filepath.Join(dir, "*"))
+			t.Fatalf("timed out waiting for one compressed backup of each file and a fresh access file: files %v, access file:\n%s", files, fresh)
+		}
+	}
 }
 
 // onlyBackup: exactly one rotated file with the prefix, and it is compressed.
