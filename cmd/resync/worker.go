@@ -32,7 +32,7 @@ func runWorker(args []string) int {
 	defer logging.FlushWorker(log) // access records are written in batches
 	// One identity for the access log, the guards and the rate limits.
 	clients := clientip.New(cfg.Log.TrustedPrefixes())
-	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, Clients: clients,
+	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, BodyTimeout: cfg.HeaderTimeout, Clients: clients,
 		Production: cfg.Mode == "production", AdminToken: cfg.Metrics.AdminToken, APITokens: cfg.Security.APITokens}
 	if _, err := mountTWS(&opts, cfg, log); err != nil {
 		log.Error("cannot set up the TWS API", "error", err)

@@ -48,7 +48,7 @@ var settings = []setting{
 		doc:   "idle keep-alive connections are closed after this",
 		codec: duration(func(c *Config) *time.Duration { return &c.Keepalive })},
 	{key: "RESYNC_HEADER_TIMEOUT", def: "10s", group: "Core",
-		doc:   "a client must send its request headers within this (slow-client guard)",
+		doc:   "a client must send its request headers within this, then its body within as long again (slow-client guard)",
 		codec: duration(func(c *Config) *time.Duration { return &c.HeaderTimeout })},
 	{key: "RESYNC_MAX_REQUESTS", def: "1000000", group: "Core",
 		doc:   "recycle a worker after this many requests (0 = never); the guide's 10000 is for Python workers",

@@ -23,15 +23,19 @@ func CorrelationID(ctx context.Context) string {
 }
 
 // begin sets up what every request carries: its correlation id, echoed on
-// every answer, and its deadline (see serveWithin). One middleware, one
+// every answer, the security headers and body bounds (protect), and its
+// deadline (see serveWithin). One middleware, one
 // r.WithContext: each copies the whole request.
-func begin(d time.Duration, next http.Handler) http.Handler {
+func begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderCorrelationID)
 		if id == "" || len(id) > 128 {
 			id = newID()
 		}
 		w.Header().Set(HeaderCorrelationID, id)
+		if !protect(w, r, bodyTimeout) {
+			return
+		}
 		serveWithin(context.WithValue(r.Context(), ctxKey{}, id), d, next, w, r)
 	})
 }

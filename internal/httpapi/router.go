@@ -14,6 +14,9 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Timeout time.Duration // per request; past it the client gets 503
+	// BodyTimeout bounds reading a request body (RESYNC_HEADER_TIMEOUT);
+	// 0 = only Timeout.
+	BodyTimeout time.Duration
 	// Checks are the readiness checks; a failing one makes /health/ready 503.
 	Checks map[string]Check
 	// Master, when set, mounts the metrics endpoints (RESYNC_METRICS=on).
@@ -55,7 +58,7 @@ func New(o Options) http.Handler {
 		mount(r, g)
 	}
 	if testRoutes != nil {
-		testRoutes(r)
+		testRoutes(r, g)
 	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
@@ -67,9 +70,9 @@ func New(o Options) http.Handler {
 	var handler http.Handler = r
 	handler = recoverPanics(o.Logger, handler)
 	handler = limits(handler)
-	handler = begin(o.Timeout, handler)
+	handler = begin(o.Timeout, o.BodyTimeout, handler)
 	return handler
 }
 
 // testRoutes is set by the testhooks build only.
-var testRoutes func(r *mux.Router)
+var testRoutes func(r *mux.Router, g Guards)
