@@ -13,10 +13,18 @@ import (
 // held keeps /debug/alloc's memory alive.
 var held [][]byte
 
-// Routes that let the integration tests make a request slow or make it panic.
+// Routes that let the integration tests make a request slow or make it
+// panic, and reach each role's guard.
 // Built only with -tags testhooks; a release binary has none of them.
 func init() {
-	testRoutes = func(r *mux.Router) {
+	testRoutes = func(r *mux.Router, g Guards) {
+		// One route per role, so that access is tested for a role before
+		// (and beside) the real routes that use it.
+		ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"access": "granted"})
+		})
+		r.Handle("/debug/admin", g.Admin(ok))
+		r.Handle("/debug/operator", g.Operator(ok))
 		r.HandleFunc("/debug/sleep", func(w http.ResponseWriter, req *http.Request) {
 			d, _ := time.ParseDuration(req.URL.Query().Get("d"))
 			select {
