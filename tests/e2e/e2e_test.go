@@ -91,6 +91,7 @@ func debScenario(t *testing.T, c *container, p packages) {
 	step(t, "bad-env-reload-fails", func(t *testing.T) { c.t = t; badEnvReload(t, c) })
 	step(t, "restart-under-load", func(t *testing.T) { c.t = t; restartUnderLoad(t, c, "systemctl", "restart", "resync") })
 	step(t, "journal", func(t *testing.T) { c.t = t; journal(t, c) })
+	step(t, "no-debug-routes", func(t *testing.T) { c.t = t; noDebugRoutes(t) })
 	if os.Getenv("E2E_MEASURE") != "" {
 		step(t, "measure-access-log", func(t *testing.T) { c.t = t; measureAccessLog(t, c) })
 	}
@@ -471,7 +472,7 @@ func doctor(t *testing.T, c *container) {
 	if err == nil {
 		t.Error("resync doctor succeeded in production mode without Redis")
 	}
-	for _, want := range []string{"✓ mode: RESYNC_MODE=production", "✓ workers: ", "✗ redis: not configured — fix: ",
+	for _, want := range []string{"✓ mode: RESYNC_MODE=production", "✓ workers: ", "✗ redis: not configured — fix: ", "✗ tokens: ",
 		"memory limit: ", "✓ health /api/v1/health/live: ", "✓ metrics: ", "✗ backups: ", "load profile: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("resync doctor output lacks %q", want)
