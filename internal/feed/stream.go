@@ -89,3 +89,24 @@ func entries(msgs []redis.XMessage) []Entry {
 	}
 	return out
 }
+
+// Newest calls yield with entries from the newest back to since (by stream
+// id time), a page at a time, until yield returns false.
+func (s *Stream) Newest(ctx context.Context, since time.Time, page int64, yield func(Entry) bool) error {
+	end, floor := "+", fmt.Sprint(since.UnixMilli())
+	for {
+		msgs, err := s.rdb.XRevRangeN(ctx, s.key, end, floor, page).Result()
+		if err != nil {
+			return fmt.Errorf("range stream %s: %w", s.key, err)
+		}
+		for _, e := range entries(msgs) {
+			if !yield(e) {
+				return nil
+			}
+		}
+		if int64(len(msgs)) < page {
+			return nil
+		}
+		end = "(" + msgs[len(msgs)-1].ID
+	}
+}

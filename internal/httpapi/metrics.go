@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/resync/resync/internal/dashboard"
 	"github.com/resync/resync/internal/metrics"
@@ -23,7 +24,7 @@ func mountMetrics(r *mux.Router, o Options, g Guards) {
 	if o.Master == nil {
 		return
 	}
-	m := &metricsAPI{master: o.Master}
+	m := &metricsAPI{master: o.Master, collectors: o.Collectors}
 	r.HandleFunc("/metrics", m.prometheus).Methods(http.MethodGet)
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/metrics", m.json).Methods(http.MethodGet)
@@ -33,7 +34,8 @@ func mountMetrics(r *mux.Router, o Options, g Guards) {
 }
 
 type metricsAPI struct {
-	master Master
+	master     Master
+	collectors []prometheus.Collector
 }
 
 func (m *metricsAPI) json(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +59,7 @@ func (m *metricsAPI) prometheus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	if err := metrics.WritePrometheus(w, rep); err != nil {
+	if err := metrics.WritePrometheus(w, rep, m.collectors...); err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/resync/resync/internal/clientip"
 )
@@ -36,6 +37,8 @@ type Options struct {
 	// Routes lets other packages mount their routes on the root router,
 	// behind the guards, without editing this package.
 	Routes []func(r *mux.Router, g Guards)
+	// Collectors add series of their own to /metrics (read when scraped).
+	Collectors []prometheus.Collector
 }
 
 // Check reports whether one dependency is usable; nil means healthy.

@@ -138,11 +138,14 @@ func latencyHistogram(h Histogram) prometheus.Metric {
 }
 
 // WritePrometheus writes r in the Prometheus text exposition format (0.0.4),
-// the body of GET /metrics.
-func WritePrometheus(w io.Writer, r Report) error {
+// the body of GET /metrics, with the series of extra collectors after it
+// (the TWS plan's, say).
+func WritePrometheus(w io.Writer, r Report, extra ...prometheus.Collector) error {
 	reg := prometheus.NewRegistry()
-	if err := reg.Register(reportCollector{&r}); err != nil {
-		return fmt.Errorf("register metrics: %w", err)
+	for _, c := range append([]prometheus.Collector{reportCollector{&r}}, extra...) {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
 	}
 	mfs, err := reg.Gather()
 	if err != nil {

@@ -233,7 +233,7 @@ func (p *Poller) recover(ctx context.Context, token int64) (*events.Snapshot, er
 			return nil, err
 		}
 	}
-	if err := p.store.commit(ctx, token, p.meta(token, next, 0), map[string]int64{"events": int64(len(evs) - min(written, len(evs)))}); err != nil {
+	if err := p.store.commit(ctx, token, p.meta(token, next, 0), counts(evs[min(written, len(evs)):], 0)); err != nil {
 		return nil, err
 	}
 	return next, nil
@@ -277,7 +277,7 @@ func (p *Poller) poll(ctx context.Context, token int64, cur *events.Snapshot) (*
 		return nil, err
 	}
 	d := time.Since(start)
-	if err := p.store.commit(ctx, token, p.meta(token, next, d), map[string]int64{"polls": 1, "events": int64(len(evs))}); err != nil {
+	if err := p.store.commit(ctx, token, p.meta(token, next, d), counts(evs, 1)); err != nil {
 		return nil, err
 	}
 	p.stats.Polls.Add(1)
@@ -314,6 +314,16 @@ func (p *Poller) meta(token int64, s *events.Snapshot, d time.Duration) map[stri
 		"last_poll_at": s.Timestamp.UnixMilli(), "interval_s": int64(p.cfg.Interval / time.Second)}
 	if d > 0 {
 		m["last_duration_ms"] = d.Milliseconds()
+	}
+	return m
+}
+
+// counts are the meta hash increments of a commit: polls, events, and
+// events:<type> per type.
+func counts(evs []events.Event, polls int64) map[string]int64 {
+	m := map[string]int64{"polls": polls, "events": int64(len(evs))}
+	for _, e := range evs {
+		m["events:"+e.Type]++
 	}
 	return m
 }
