@@ -102,6 +102,17 @@
       tile('t-' + dep, h ? h.status : 'n/a', !h ? 'na' : h.status === 'ok' ? 'ok' : 'bad',
         h ? [h.detail, h.latency_ms ? fmtMs(h.latency_ms) : ''].filter(Boolean).join(' · ') : 'not reported');
     }
+    const x = tot.extra || {}; // series the workers report (internal/tws/metrics.go)
+    const hasTWS = x.tws_upstream_calls_total !== undefined;
+    tile('t-hwa', !hasTWS ? 'n/a' : x.tws_simulated ? 'SIMULATED' : 'engine',
+      !hasTWS ? 'na' : x.tws_simulated ? 'warn' : 'ok',
+      x.tws_simulated ? 'no RESYNC_TWS_URL: the data is the built-in simulator\'s' : '');
+    const asked = (x.tws_cache_hits_total || 0) + (x.tws_cache_misses_total || 0);
+    const hit = (x.tws_cache_hits_total || 0) + (x.tws_cache_shared_hits_total || 0);
+    tile('t-cache', asked ? Math.round(100 * hit / asked) + ' %' : '–', '',
+      'upstream calls ' + (x.tws_upstream_calls_total || 0) + ', stale ' + (x.tws_cache_stale_total || 0) +
+      ', evictions ' + (x.tws_cache_evictions_total || 0) + ', ' +
+      ((x.tws_cache_bytes || 0) / 1048576).toFixed(1) + ' MB in ' + (x.tws_cache_items || 0) + ' entries');
     const host = r.host;
     tile('t-host', host.load1.toFixed(1) + ' · ' + Math.round(host.memory_percent) + '%', '',
       host.cpus + ' CPUs, ' + Math.round(host.memory_available_mb) + ' MB available' +
