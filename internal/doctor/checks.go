@@ -48,6 +48,7 @@ func Run(ctx context.Context, f Facts) []Result {
 		checkTokens(f),
 		checkWorkers(f),
 		checkRedis(f),
+		checkHWA(f),
 		checkMemory(f),
 		checkLogs(f),
 	}

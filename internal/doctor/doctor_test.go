@@ -21,7 +21,7 @@ import (
 func healthy(t *testing.T, srv *httptest.Server) Facts {
 	t.Helper()
 	c, err := config.Load([]string{"RESYNC_ENV_FILE=", "RESYNC_MODE=production", "RESYNC_WORKERS=4",
-		"RESYNC_ADMIN_TOKEN=" + adminToken})
+		"RESYNC_ADMIN_TOKEN=" + adminToken, "RESYNC_TWS_URL=https://engine.example.com:31116", "RESYNC_TWS_USER=resync"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +59,8 @@ func TestProductionHostFailsOnlyOnRedis(t *testing.T) {
 			t.Errorf("%s fails without a fix", name)
 		}
 	}
-	if len(rs) != 11 {
-		t.Errorf("%d checks, want 11: %v", len(rs), rs)
+	if len(rs) != 12 {
+		t.Errorf("%d checks, want 12: %v", len(rs), rs)
 	}
 }
 
@@ -84,6 +84,8 @@ func TestEachFailure(t *testing.T) {
 			f.Config.Log.File, f.Config.Log.MaxBackups, f.Config.Log.MaxAgeDays = "/var/log/resync/x.log", 0, 0
 		}, "never deleted"},
 		{"metrics", func(f *Facts) { f.Config.Metrics.Enabled = false }, "RESYNC_METRICS=off"},
+		{"hwa engine", func(f *Facts) { f.Config.TWS.URL = "" }, "no RESYNC_TWS_URL"},
+		{"hwa engine", func(f *Facts) { f.Config.TWS.InsecureSkipVerify = true }, "not verified"},
 		{"health /api/v1/health/live", func(f *Facts) { f.BaseURL = closedURL(t) }, "refused"},
 	} {
 		f := healthy(t, server(t, 200))
