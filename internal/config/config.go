@@ -35,6 +35,7 @@ type Config struct {
 	TWS        TWSConfig        // settings_tws.go
 	Security   SecurityConfig   // settings_security.go
 	Monitoring MonitoringConfig // settings_monitoring.go
+	Redis      RedisConfig      // settings_redis.go
 }
 
 // LogConfig holds the logging settings (RESYNC_LOG_*, RESYNC_ACCESS_LOG*, RESYNC_TRUSTED_PROXIES).

@@ -224,6 +224,7 @@ func TestDefault(t *testing.T) {
 	c := Default()
 	c.TWS = TWSConfig{}               // settings_tws_test.go
 	c.Monitoring = MonitoringConfig{} // settings_monitoring_test.go
+	c.Redis = RedisConfig{}           // settings_redis_test.go
 	want := Config{
 		Mode: "development", Bind: "127.0.0.1:8000", Workers: autoWorkers(), WorkersAuto: true,
 		Timeout: 120 * time.Second, GracefulTimeout: 30 * time.Second, Keepalive: 5 * time.Second,
@@ -494,7 +495,7 @@ func TestClosestKey(t *testing.T) {
 		"RESYNC_TIMOUT":       "RESYNC_TIMEOUT",
 		"resync_bind":         "RESYNC_BIND",
 		"RESYNC_KEEP_ALIVE":   "RESYNC_KEEPALIVE",
-		"RESYNC_REDIS_URL":    "",
+		"RESYNC_REDIS_UR":     "RESYNC_REDIS_URL",
 		"RESYNC_ACCESSLOG_FL": "RESYNC_ACCESS_LOG_FILE",
 		"RESYNC_HWA_URL":      "RESYNC_TWS_URL", // a near miss of a real key is suggested
 	} {

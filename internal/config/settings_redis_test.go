@@ -1,0 +1,59 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRedisDefaults(t *testing.T) {
+	if got := Default().Redis; got != redisDefaults {
+		t.Errorf("Default().Redis = %+v, want %+v", got, redisDefaults)
+	}
+}
+
+var redisDefaults = RedisConfig{
+	PoolMin: 5, PoolMax: 20,
+	DialTimeout: time.Second, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
+	LimitDefault: Rate{N: 100, Per: time.Minute}, LimitAuth: Rate{N: 5, Per: time.Minute}, LimitFail: "open",
+	SessionTTL: 8 * time.Hour,
+}
+
+func init() {
+	hash := "$2b$12$" + strings.Repeat("a", 53)
+	areaValueTests = append(areaValueTests, []valueTest{
+		{"RESYNC_REDIS_URL", "", "", ""},
+		{"RESYNC_REDIS_URL", "redis://:pw@10.0.0.5:6379/0", "redis://:pw@10.0.0.5:6379/0", ""},
+		{"RESYNC_REDIS_URL", "unix:///run/redis/redis.sock", "unix:///run/redis/redis.sock", ""},
+		{"RESYNC_REDIS_URL", "redis+sentinel://a:26379,b:26379/mymaster", "redis+sentinel://a:26379,b:26379/mymaster", ""},
+		{"RESYNC_REDIS_URL", "10.0.0.5:6379", "", "must start with one of redis://"},
+		{"RESYNC_REDIS_REQUIRED", "yes", "true", ""},
+		{"RESYNC_REDIS_REQUIRED", "maybe", "", "must be true or false"},
+		{"RESYNC_REDIS_POOL_MIN_SIZE", "0", "0", ""},
+		{"RESYNC_REDIS_POOL_MIN_SIZE", "-1", "", "must be a whole number"},
+		{"RESYNC_REDIS_POOL_MAX_SIZE", "50", "50", ""},
+		{"RESYNC_REDIS_POOL_MAX_SIZE", "0", "", "must be a positive integer"},
+		{"RESYNC_REDIS_DIAL_TIMEOUT", "2", "2s", ""},
+		{"RESYNC_REDIS_READ_TIMEOUT", "150ms", "150ms", ""},
+		{"RESYNC_REDIS_READ_TIMEOUT", "0", "", "must be > 0"},
+		{"RESYNC_REDIS_WRITE_TIMEOUT", "1s", "1s", ""},
+
+		{"RESYNC_RATE_LIMIT_DEFAULT", "100/1m", "100/1m", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "1000/3600", "1000/1h", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "10/90s", "10/90s", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "0/1m", "0/1m", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "100", "", "must be COUNT/PERIOD"},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "x/1m", "", "count must be a whole number"},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "5/500ms", "", "period must be whole seconds"},
+		{"RESYNC_RATE_LIMIT_AUTH", "5/1m", "5/1m", ""},
+		{"RESYNC_RATE_LIMIT_AUTH", "5/0", "", "period must be > 0"},
+		{"RESYNC_RATE_LIMIT_FAIL", "closed", "closed", ""},
+		{"RESYNC_RATE_LIMIT_FAIL", "shut", "", "must be one of open, closed"},
+
+		{"RESYNC_ADMIN_USER", "admin", "admin", ""},
+		{"RESYNC_ADMIN_USER", "a b", "", "must not contain whitespace"},
+		{"RESYNC_ADMIN_PASSWORD_HASH", hash, hash, ""},
+		{"RESYNC_ADMIN_PASSWORD_HASH", "hunter2", "", "must be a bcrypt hash"},
+		{"RESYNC_SESSION_TTL", "30m", "1800s", ""},
+	}...)
+}
