@@ -9,6 +9,7 @@ import (
 type health struct {
 	started time.Time
 	checks  map[string]Check
+	probes  map[string]Probe
 }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
@@ -30,7 +31,7 @@ func (h *health) startup(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
+func (h *health) ready(w http.ResponseWriter, r *http.Request) {
 	names := make([]string, 0, len(h.checks))
 	for name := range h.checks {
 		names = append(names, name)
@@ -44,6 +45,12 @@ func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
 			checks[name] = map[string]any{"status": "fail", "error": err.Error()}
 		} else {
 			checks[name] = map[string]any{"status": "ok"}
+		}
+	}
+	for name, p := range h.probes {
+		var fine bool
+		if checks[name], fine = p.run(r.Context()); !fine {
+			ok = false
 		}
 	}
 	status, code := "ready", http.StatusOK

@@ -20,6 +20,8 @@ type Options struct {
 	BodyTimeout time.Duration
 	// Checks are the readiness checks; a failing one makes /health/ready 503.
 	Checks map[string]Check
+	// Probes are readiness checks with details, and may fail without 503.
+	Probes map[string]Probe
 	// Master, when set, mounts the metrics endpoints (RESYNC_METRICS=on).
 	Master Master
 
@@ -50,7 +52,7 @@ type Check func() error
 // everything after it.
 func New(o Options) http.Handler {
 	r := mux.NewRouter()
-	h := &health{started: time.Now(), checks: o.Checks}
+	h := &health{started: time.Now(), checks: o.Checks, probes: o.Probes}
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/health/live", h.live).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
