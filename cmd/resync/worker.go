@@ -34,6 +34,15 @@ func runWorker(args []string) int {
 	clients := clientip.New(cfg.Log.TrustedPrefixes())
 	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, BodyTimeout: cfg.HeaderTimeout, Clients: clients,
 		Production: cfg.Mode == "production", AdminToken: cfg.Metrics.AdminToken, APITokens: cfg.Security.APITokens}
+	rdb, redisProbe, err := workerRedis(cfg, log)
+	if err != nil {
+		log.Error("redis", "error", err)
+		return exitBoot
+	}
+	if rdb != nil {
+		defer rdb.Close()
+		opts.Probes = map[string]httpapi.Probe{"redis": redisProbe}
+	}
 	if _, err := mountTWS(&opts, cfg, log); err != nil {
 		log.Error("cannot set up the TWS API", "error", err)
 		return exitBoot

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/httpapi"
+	"github.com/resync/resync/internal/redisclient"
+)
+
+// embeddedNote is what the log and readiness say of the master's embedded store.
+const embeddedNote = "embedded store in the master, for development only: not for production (set RESYNC_REDIS_URL)"
+
+// envEmbedded marks, in the environment the master gives its workers, that
+// RESYNC_REDIS_URL points at the master's embedded store.
+const envEmbedded = "RESYNC_INTERNAL_REDIS_EMBEDDED"
+
+// workerRedis opens the worker's one Redis client — nil when there is no
+// RESYNC_REDIS_URL — and the readiness probe reporting on it as checks.redis.
+func workerRedis(cfg config.Config, log *slog.Logger) (redis.UniversalClient, httpapi.Probe, error) {
+	if cfg.Redis.URL == "" {
+		return nil, nil, nil
+	}
+	redisclient.SetLogger(log)
+	rdb, err := redisclient.New(cfg.Redis)
+	if err != nil {
+		return nil, nil, err
+	}
+	embedded := os.Getenv(envEmbedded) == "1"
+	required := cfg.Redis.Required
+	probe := func(ctx context.Context) httpapi.ProbeResult {
+		r := redisclient.Ping(ctx, rdb)
+		fields := map[string]any{"latency_ms": float64(r.Latency.Microseconds()) / 1000, "required": required}
+		if embedded {
+			fields["embedded"] = true
+			fields["note"] = embeddedNote
+		}
+		return httpapi.ProbeResult{Err: r.Err, Critical: required, Fields: fields}
+	}
+	return rdb, probe, nil
+}
