@@ -19,50 +19,48 @@ func New(cfg config.RedisConfig) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := tuning(cfg)
 	switch p.kind {
 	case sentinel:
 		o := p.failover
-		o.PoolSize, o.MinIdleConns, o.PipelinePoolSize = t.PoolSize, t.MinIdleConns, t.PipelinePoolSize
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = t.DialTimeout, t.ReadTimeout, t.WriteTimeout
-		o.ContextTimeoutEnabled, o.MaxRetries, o.DisableIdentity = true, t.MaxRetries, true
-		o.PoolTimeout, o.DialerRetries = t.PoolTimeout, t.DialerRetries
+		tune(cfg, knobs{&o.PoolSize, &o.MinIdleConns, &o.PipelinePoolSize, &o.MaxRetries, &o.DialerRetries,
+			&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.ContextTimeoutEnabled, &o.DisableIdentity})
 		return redis.NewFailoverClient(o), nil
 	case cluster:
-		o := p.cluster
-		o.PoolSize, o.MinIdleConns, o.PipelinePoolSize = t.PoolSize, t.MinIdleConns, t.PipelinePoolSize
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = t.DialTimeout, t.ReadTimeout, t.WriteTimeout
-		o.ContextTimeoutEnabled, o.MaxRetries, o.DisableIdentity = true, t.MaxRetries, true
-		o.PoolTimeout, o.DialerRetries = t.PoolTimeout, t.DialerRetries
 		// A cluster redirect (MOVED/ASK) is not a retry of a failed command:
-		// the first node refused it, so it counted nothing. Keep go-redis's.
+		// the first node refused it, so it counted nothing. go-redis keeps those.
+		o := p.cluster
+		tune(cfg, knobs{&o.PoolSize, &o.MinIdleConns, &o.PipelinePoolSize, &o.MaxRetries, &o.DialerRetries,
+			&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.ContextTimeoutEnabled, &o.DisableIdentity})
 		return redis.NewClusterClient(o), nil
 	default:
 		o := p.simple
-		o.PoolSize, o.MinIdleConns, o.PipelinePoolSize = t.PoolSize, t.MinIdleConns, t.PipelinePoolSize
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = t.DialTimeout, t.ReadTimeout, t.WriteTimeout
-		o.ContextTimeoutEnabled, o.MaxRetries, o.DisableIdentity = true, t.MaxRetries, true
-		o.PoolTimeout, o.DialerRetries = t.PoolTimeout, t.DialerRetries
+		tune(cfg, knobs{&o.PoolSize, &o.MinIdleConns, &o.PipelinePoolSize, &o.MaxRetries, &o.DialerRetries,
+			&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.ContextTimeoutEnabled, &o.DisableIdentity})
 		return redis.NewClient(o), nil
 	}
 }
 
-// tuning is what resync sets on every kind of client, whatever the URL said.
-func tuning(cfg config.RedisConfig) redis.Options {
-	return redis.Options{
-		PoolSize:         cfg.PoolMax,
-		MinIdleConns:     min(cfg.PoolMin, cfg.PoolMax),
-		PipelinePoolSize: -1, // pipelines share the main pool: workers × max stays the total
-		DialTimeout:      cfg.DialTimeout,
-		ReadTimeout:      cfg.ReadTimeout,
-		WriteTimeout:     cfg.WriteTimeout,
-		// Waiting for a free connection is part of the request's wait too.
-		PoolTimeout: cfg.ReadTimeout + cfg.WriteTimeout,
-		MaxRetries:  -1, // -1 is go-redis for none; 0 means its default, 3
-		// One dial attempt: its default, 5 with 100 ms pauses, holds each
-		// request half a second when Redis refuses connections.
-		DialerRetries: 1,
-	}
+// knobs points at the fields every kind of go-redis options has, so that
+// tune sets them in one place whatever the URL said.
+type knobs struct {
+	poolSize, minIdle, pipelinePool, retries, dialRetries *int
+	dial, read, write, poolTimeout                        *time.Duration
+	contextTimeout, noIdentity                            *bool
+}
+
+func tune(cfg config.RedisConfig, k knobs) {
+	*k.poolSize = cfg.PoolMax
+	*k.minIdle = min(cfg.PoolMin, cfg.PoolMax)
+	*k.pipelinePool = -1 // pipelines share the main pool: workers × max stays the total
+	*k.retries = -1      // -1 is go-redis for none; 0 means its default, 3
+	// One dial attempt: its default, 5 with 100 ms pauses, holds each
+	// request half a second when Redis refuses connections.
+	*k.dialRetries = 1
+	*k.dial, *k.read, *k.write = cfg.DialTimeout, cfg.ReadTimeout, cfg.WriteTimeout
+	// Waiting for a free connection is part of the request's wait too.
+	*k.poolTimeout = cfg.ReadTimeout + cfg.WriteTimeout
+	*k.contextTimeout = true // a request's deadline stops its command
+	*k.noIdentity = true     // no CLIENT SETINFO round trip on each new connection
 }
 
 // probeTimeout bounds one readiness probe: a frozen Redis must not hold the
