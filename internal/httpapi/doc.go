@@ -22,6 +22,13 @@
 //		api.HandleFunc("/status", tws.status).Methods(http.MethodGet)
 //	})
 //
+// Every answer carries X-Content-Type-Options: nosniff and a
+// Content-Security-Policy that loads nothing and forbids framing; a page
+// sets its own policy admitting exactly its embedded assets (as the
+// dashboard does, by hash) and keeps frame-ancestors 'none'. Request bodies
+// are at most MaxBody and must arrive within BodyTimeout; handlers read them
+// with ReadJSON.
+//
 // Options.Session is the hook for server-side sessions (filled by the
 // session store): it reports whether a request carries a valid admin session.
 package httpapi
