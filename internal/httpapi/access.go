@@ -23,6 +23,12 @@ import (
 type Guards struct {
 	Admin    func(http.Handler) http.Handler
 	Operator func(http.Handler) http.Handler
+	// NotCrossSite guards the routes that need no credential but must not
+	// be driven by another site's page (login, logout): a state-changing
+	// request a browser marks as coming from elsewhere (Origin,
+	// Sec-Fetch-Site) is refused 403. A client that sends neither header
+	// (curl, a script) is no browser, so it passes.
+	NotCrossSite func(http.Handler) http.Handler
 }
 
 // Who a guard let through; CSRF checks apply to sessions only.
@@ -58,7 +64,7 @@ func newAccess(o Options) *access {
 }
 
 func (a *access) guards() Guards {
-	return Guards{Admin: a.guard(false), Operator: a.guard(true)}
+	return Guards{Admin: a.guard(false), Operator: a.guard(true), NotCrossSite: notCrossSite}
 }
 
 // guard returns the middleware of one role.
@@ -74,7 +80,7 @@ func (a *access) guard(operator bool) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 			case session:
 				if !sameOrigin(r) {
-					writeError(w, http.StatusForbidden, "cross-origin request refused: a session's state-changing request must come from this site")
+					writeError(w, http.StatusForbidden, crossSiteDetail)
 					return
 				}
 				next.ServeHTTP(w, r)
@@ -161,4 +167,17 @@ func sameOrigin(r *http.Request) bool {
 	}
 	host, _, _ := strings.Cut(rest, "/")
 	return strings.EqualFold(host, r.Host)
+}
+
+const crossSiteDetail = "cross-origin request refused: a state-changing request of a browser session must come from this site"
+
+func notCrossSite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		browser := r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != ""
+		if browser && !sameOrigin(r) {
+			writeError(w, http.StatusForbidden, crossSiteDetail)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

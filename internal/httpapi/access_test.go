@@ -19,6 +19,7 @@ func guarded(o Options) http.Handler {
 	o.Routes = append(o.Routes, func(r *mux.Router, g Guards) {
 		r.Handle("/admin", g.Admin(ok))
 		r.Handle("/operator", g.Operator(ok))
+		r.Handle("/login", g.NotCrossSite(ok))
 	})
 	return New(o)
 }
@@ -79,6 +80,11 @@ func TestGuards(t *testing.T) {
 		{"session, POST same-origin referer", withSession, "POST", "/admin", remote, hdr{"Cookie": "sid=good", "Referer": "https://resync.example/api/v1/metrics/dashboard"}, 200, ""},
 		{"session, POST fetch metadata", withSession, "POST", "/admin", remote, hdr{"Cookie": "sid=good", "Sec-Fetch-Site": "same-origin"}, 200, ""},
 		{"session, POST cross-site fetch metadata", withSession, "POST", "/admin", remote, hdr{"Cookie": "sid=good", "Sec-Fetch-Site": "cross-site"}, 403, ""},
+		{"login from curl", dev, "POST", "/login", remote, nil, 200, ""},
+		{"login same origin", dev, "POST", "/login", remote, hdr{"Origin": "http://resync.example"}, 200, ""},
+		{"login cross origin", dev, "POST", "/login", remote, hdr{"Origin": "https://evil.example"}, 403, "cross-origin"},
+		{"login cross-site fetch", dev, "POST", "/login", remote, hdr{"Sec-Fetch-Site": "cross-site"}, 403, ""},
+		{"login GET cross origin", dev, "GET", "/login", remote, hdr{"Origin": "https://evil.example"}, 200, ""},
 		{"bearer POST needs no origin", withSession, "POST", "/admin", remote, hdr{"Authorization": "Bearer adm"}, 200, ""},
 	} {
 		req := httptest.NewRequest(c.method, "http://resync.example/"+strings.TrimPrefix(c.path, "/"), nil)

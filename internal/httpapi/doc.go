@@ -12,6 +12,8 @@
 // role, development serves it to local clients only (clientip.Client.Local)
 // and production to nobody. A request let in by a session cookie must also
 // be same-origin when it is not GET/HEAD/OPTIONS (CSRF).
+// Routes that need no credential but change state for a browser (login,
+// logout) use NotCrossSite, which refuses what a browser marks cross-site.
 //
 // Other packages mount their routes behind those guards without editing
 // this one:
