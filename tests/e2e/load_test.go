@@ -4,54 +4,62 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/resync/resync/tests/loadclient"
 )
 
 const base = "http://127.0.0.1:8000"
 
-// load is a pool of real HTTP clients hammering the health endpoint: half keep
-// connections alive (they see what a drain does to idle and in-flight
-// keep-alive requests), half open a new connection per request (they see
-// refused connections while the listening socket is missing).
+// load is what the stages run during a reload, a restart or an upgrade: wrk
+// and the project's raw client (keep-alive GETs, fresh GETs, keep-alive POSTs
+// with a body), neither of which retries. A refused connection counts as a
+// failure too: under systemd the socket is held across a restart.
 type load struct {
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	ok     int
-	fails  map[string]int
-	sample []string
+	raw *loadclient.Load
+	wrk *loadclient.Wrk
 }
 
-func startLoad(clients int) *load {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &load{cancel: cancel, fails: map[string]int{}}
-	for i := range clients {
-		fresh := i%2 == 1
-		tr := &http.Transport{DisableKeepAlives: fresh, MaxIdleConnsPerHost: 1}
-		client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			defer tr.CloseIdleConnections()
-			for ctx.Err() == nil {
-				l.record(ctx, fresh, get(ctx, client))
-			}
-		}()
+func startLoad(clients int) (*load, error) {
+	w, err := loadclient.StartWrk(base+"/api/v1/health/live", clients)
+	if err != nil {
+		return nil, err
 	}
-	return l
+	raw := loadclient.Start(loadclient.Options{Addr: "127.0.0.1:8000",
+		KeepAlive: clients / 2, Fresh: max(clients/4, 1), Post: max(clients/4, 1)})
+	return &load{raw: raw, wrk: w}, nil
 }
 
-func get(ctx context.Context, client *http.Client) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/health/live", nil)
+// stop ends the load and returns what each load saw, and a failure summary
+// ("" when none).
+func (l *load) stop() (string, string) {
+	r := l.raw.Stop()
+	w, err := l.wrk.Finish()
+	var fails []string
+	if err != nil {
+		fails = append(fails, err.Error())
+	}
+	if w.Failed() > 0 {
+		fails = append(fails, "wrk: "+w.String())
+	}
+	if len(r.Failures) > 0 {
+		fails = append(fails, "raw client: "+r.String())
+	}
+	seen := fmt.Sprintf("wrk %d requests, %d failed; raw client %d ok, %d failed", w.Requests, w.Failed(), r.OK, len(r.Failures))
+	return seen, strings.Join(fails, "; ")
+}
+
+// okCount is the raw client's answers so far.
+func (l *load) okCount() int { return int(l.raw.OK()) }
+
+// get1 makes one request with a fresh connection (a check, not load).
+func get1() error {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/api/v1/health/live", nil)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -65,74 +73,4 @@ func get(ctx context.Context, client *http.Client) error {
 		return fmt.Errorf("status %d: %.100s", resp.StatusCode, body)
 	}
 	return nil
-}
-
-// record counts a result; failures by kind and by client type, since a
-// keep-alive client and a connection-per-request client fail for different
-// reasons (a drain closing idle connections vs. a missing listener).
-func (l *load) record(ctx context.Context, fresh bool, err error) {
-	if ctx.Err() != nil {
-		return // cancelled by stop: not the server's failure
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err == nil {
-		l.ok++
-		return
-	}
-	kind := "other"
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		kind = "refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		kind = "reset"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		kind = "eof"
-	case strings.HasPrefix(err.Error(), "status "):
-		kind = "status"
-	default:
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			kind = "timeout"
-		}
-	}
-	if fresh {
-		kind += "(new-conn)"
-	} else {
-		kind += "(keep-alive)"
-	}
-	l.fails[kind]++
-	if len(l.sample) < 5 {
-		l.sample = append(l.sample, err.Error())
-	}
-}
-
-// stop ends the load and returns the successes and a failure summary ("" when none).
-func (l *load) stop() (int, string) {
-	l.cancel()
-	l.wg.Wait()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.fails) == 0 {
-		return l.ok, ""
-	}
-	var kinds []string
-	for k, n := range l.fails {
-		kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
-	}
-	sort.Strings(kinds)
-	return l.ok, strings.Join(kinds, " ") + "; e.g. " + strings.Join(l.sample, " | ")
-}
-
-// okCount reads the running success count.
-func (l *load) okCount() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ok
-}
-
-// get1 makes one request with a fresh connection.
-func get1() error {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-	return get(context.Background(), client)
 }

@@ -142,7 +142,7 @@ func TestTermDrainsInFlightRequests(t *testing.T) {
 	results := make(chan result, 10)
 	for i := 0; i < 10; i++ {
 		go func() {
-			resp, err := httpGet(m.url("/debug/sleep?d=1500ms"))
+			resp, err := httpGet(m.url("/debug/sleep?d=4s"))
 			if err != nil {
 				results <- result{err: err}
 				return

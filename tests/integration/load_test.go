@@ -1,15 +1,10 @@
 package integration
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,85 +70,33 @@ func (l *load) expectFailures(t *testing.T, allowed func(loadclient.Failure) boo
 	}
 }
 
-// wrkRun is wrk (which does not retry either) running against the server
-// until stopped.
-type wrkRun struct {
-	cmd *exec.Cmd
-	out *syncBuffer
-}
-
-// startWrk runs wrk with conns keep-alive connections for at most 2 minutes;
-// the test stops it with finish.
+// startWrk runs wrk (which does not retry either) beside the raw client;
+// the test stops it with expectNoFailures.
 func startWrk(t *testing.T, url string, conns int) *wrkRun {
 	t.Helper()
-	path, err := exec.LookPath("wrk")
+	w, err := loadclient.StartWrk(url, conns)
 	if err != nil {
-		t.Fatal("wrk is not installed (.ci/deps installs it): ", err)
+		t.Fatal(err, " (.ci/deps installs it)")
 	}
-	w := &wrkRun{out: &syncBuffer{}}
-	// --timeout 10s: on a loaded CI machine a slow answer is not a failure.
-	w.cmd = exec.Command(path, "-t2", "-c"+strconv.Itoa(conns), "-d120s", "--timeout", "10s", url)
-	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
-	if err := w.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.cmd.Process.Kill(); w.cmd.Wait() })
+	t.Cleanup(w.Kill)
 	waitUntil(t, 10*time.Second, "wrk connected", func() bool { return inFlight(hostOf(url)) > 0 })
-	return w
+	return &wrkRun{w}
 }
 
-var (
-	wrkRequests = regexp.MustCompile(`(\d+) requests in`)
-	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
-)
-
-// wrkResult is wrk's summary.
-type wrkResult struct {
-	requests                              int
-	connect, read, write, timeout, non2xx int
-}
-
-func (r wrkResult) failed() int { return r.connect + r.read + r.write + r.timeout + r.non2xx }
-
-func (r wrkResult) String() string {
-	return fmt.Sprintf("%d requests, %d failed (connect %d, read %d, write %d, timeout %d, non-2xx %d)",
-		r.requests, r.failed(), r.connect, r.read, r.write, r.timeout, r.non2xx)
-}
-
-// finish stops wrk (SIGINT: it prints its summary) and parses the summary.
-func (w *wrkRun) finish(t *testing.T) wrkResult {
-	t.Helper()
-	w.cmd.Process.Signal(syscall.SIGINT)
-	w.cmd.Wait()
-	out := w.out.String()
-	m := wrkRequests.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("wrk printed no summary:\n%s", out)
-	}
-	var r wrkResult
-	r.requests, _ = strconv.Atoi(m[1])
-	if s := wrkSocket.FindStringSubmatch(out); s != nil {
-		r.connect, _ = strconv.Atoi(s[1])
-		r.read, _ = strconv.Atoi(s[2])
-		r.write, _ = strconv.Atoi(s[3])
-		r.timeout, _ = strconv.Atoi(s[4])
-	}
-	if s := wrkNon2xx.FindStringSubmatch(out); s != nil {
-		r.non2xx, _ = strconv.Atoi(s[1])
-	}
-	return r
-}
+type wrkRun struct{ *loadclient.Wrk }
 
 // expectNoFailures stops wrk and fails the test on any error it counted.
 func (w *wrkRun) expectNoFailures(t *testing.T) {
 	t.Helper()
-	r := w.finish(t)
-	t.Logf("wrk: %s", r)
-	if r.failed() > 0 {
-		t.Errorf("wrk: %s\n%s", r, w.out.String())
+	r, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r.requests == 0 {
+	t.Logf("wrk: %s", r)
+	if r.Failed() > 0 {
+		t.Errorf("wrk: %s\n%s", r, r.Output)
+	}
+	if r.Requests == 0 {
 		t.Error("wrk: no request answered")
 	}
 }
