@@ -106,17 +106,13 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 	m := master.New(master.Options{
 		// Always on in the master (a /proc read a second), so that memory
 		// recycling works and a reload may turn RESYNC_METRICS on.
-		Monitor: monitor.New("/proc"),
-		Config:  cfg,
-		Spawner: &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim},
-		Load:    func() (config.Config, error) { return config.Load(environ) },
-		Notes:   notes,
-		Calls:   calls,
-		Systemd: func(state string) {
-			if _, err := sdnotify.Send(state); err != nil {
-				log.Warn("cannot notify systemd", "error", err)
-			}
-		},
+		Monitor:    monitor.New("/proc"),
+		Config:     cfg,
+		Spawner:    &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim},
+		Load:       func() (config.Config, error) { return config.Load(environ) },
+		Notes:      notes,
+		Calls:      calls,
+		Systemd:    systemdNotifier(log),
 		Watchdog:   watchdog,
 		ReopenLogs: logs.Reopen,
 		Reconfigure: func(c config.Config) {
@@ -128,6 +124,25 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 		Logger: log,
 	})
 	return m.Run()
+}
+
+// systemdNotifier sends to systemd's NOTIFY_SOCKET. A failure is logged once,
+// and once more when sending works again: the master notifies on every
+// change and every watchdog interval, and a broken socket must not flood the
+// log.
+func systemdNotifier(log *slog.Logger) func(string) {
+	failing := false // the master's loop is the only caller
+	return func(state string) {
+		_, err := sdnotify.Send(state)
+		switch {
+		case err != nil && !failing:
+			failing = true
+			log.Warn("cannot notify systemd; further failures are not logged", "error", err)
+		case err == nil && failing:
+			failing = false
+			log.Info("notifying systemd works again")
+		}
+	}
 }
 
 // sockets takes systemd's sockets, or binds RESYNC_BIND when started by hand.

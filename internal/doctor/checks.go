@@ -53,7 +53,7 @@ func Run(ctx context.Context, f Facts) []Result {
 		checkLogs(f),
 	}
 	rs = append(rs, checkHealth(ctx, f)...)
-	rs = append(rs, checkMetrics(f), checkBackups(f))
+	rs = append(rs, checkMetrics(f))
 	return rs
 }
 
@@ -105,11 +105,6 @@ func checkWorkers(f Facts) Result {
 func checkRedis(f Facts) Result {
 	return productionOnly(f, "redis", "not configured",
 		"configure Redis for shared rate limits, locks and cache; this resync version has no Redis settings yet, so run one host or accept per-host limits")
-}
-
-func checkBackups(f Facts) Result {
-	return productionOnly(f, "backups", "no Redis, so no persistence configured",
-		"once Redis is configured, enable its persistence (appendonly yes or save) and back up its data directory")
 }
 
 // productionOnly is a check that only a production host fails.

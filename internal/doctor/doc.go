@@ -1,6 +1,6 @@
 // Package doctor owns `resync doctor`: the guide's deploy checklist run
-// against one host — production mode, worker count for the cores, Redis and
-// its persistence, a memory limit on the service's cgroup, log rotation,
+// against one host — production mode, worker count for the cores, Redis, a
+// memory limit on the service's cgroup, log rotation,
 // health endpoints, metrics — and the guide's load profile that fits the
 // traffic the running master has served.
 //

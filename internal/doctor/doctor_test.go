@@ -51,7 +51,7 @@ func byName(rs []Result) map[string]Result {
 func TestProductionHostFailsOnlyOnRedis(t *testing.T) {
 	rs := byName(Run(context.Background(), healthy(t, server(t, 200))))
 	for name, r := range rs {
-		wantOK := name != "redis" && name != "backups" // no Redis settings exist yet
+		wantOK := name != "redis" // until the Redis line checks a real Redis
 		if r.OK != wantOK {
 			t.Errorf("%s: OK=%v, want %v (%s)", name, r.OK, wantOK, r.Detail)
 		}
@@ -59,8 +59,8 @@ func TestProductionHostFailsOnlyOnRedis(t *testing.T) {
 			t.Errorf("%s fails without a fix", name)
 		}
 	}
-	if len(rs) != 12 {
-		t.Errorf("%d checks, want 12: %v", len(rs), rs)
+	if len(rs) != 11 {
+		t.Errorf("%d checks, want 11: %v", len(rs), rs)
 	}
 }
 
@@ -123,8 +123,8 @@ func TestDevelopmentDoesNotNeedRedis(t *testing.T) {
 	f := healthy(t, server(t, 200))
 	f.Config.Mode = "development"
 	rs := byName(Run(context.Background(), f))
-	if !rs["redis"].OK || !rs["backups"].OK {
-		t.Errorf("redis/backups fail in development: %+v %+v", rs["redis"], rs["backups"])
+	if !rs["redis"].OK {
+		t.Errorf("redis fails in development: %+v", rs["redis"])
 	}
 }
 

@@ -29,7 +29,8 @@ func mountMetrics(r *mux.Router, o Options, g Guards) {
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/metrics", m.json).Methods(http.MethodGet)
 	api.Handle("/metrics/dashboard", dashboard.Handler())
-	api.Handle("/metrics/gc", postOnly(g.Admin(http.HandlerFunc(m.gc))))
+	// GET too: the guide's own command is a plain curl.
+	api.Handle("/metrics/gc", g.Admin(http.HandlerFunc(m.gc))).Methods(http.MethodGet, http.MethodPost)
 	api.Handle("/workers", g.Admin(http.HandlerFunc(m.workers))).Methods(http.MethodGet)
 }
 
@@ -61,18 +62,6 @@ func (m *metricsAPI) prometheus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	if err := metrics.WritePrometheus(w, rep, m.collectors...); err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
-	}
-}
-
-// postOnly answers other methods 405 naming POST, before any auth check.
-func postOnly(next http.Handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed: use POST")
-			return
-		}
-		next.ServeHTTP(w, r)
 	}
 }
 

@@ -3,6 +3,7 @@ package logging
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,10 +97,29 @@ func TestUnwritableLogFile(t *testing.T) {
 	}
 }
 
+// A file that fails is skipped, not retried on every record, and tried again
+// after fileRetry (a second): once its path is fixed it resumes within that
+// and says how many records it missed.
 func TestFileSinkDefaultRetryIsBounded(t *testing.T) {
-	f := newFileSink(filepath.Join(t.TempDir(), "f", "x.log"), 1, 0, 0, false)
-	if f.retry != time.Second {
-		t.Fatalf("retry %v", f.retry)
+	blocker := filepath.Join(t.TempDir(), "f")
+	must(t, os.WriteFile(blocker, nil, 0o644)) // a file where the directory should be
+	f := newFileSink(filepath.Join(blocker, "x.log"), 1, 0, 0, false)
+	now := time.Now()
+	if n := f.write([]byte("a\n"), now); n == nil || n.level != slog.LevelError {
+		t.Fatalf("first failure: notice %+v, want an error", n)
+	}
+	if n := f.write([]byte("b\n"), now.Add(time.Second/2)); n != nil || !f.failing {
+		t.Fatalf("within the retry interval: notice %+v, failing %v; want the file skipped quietly", n, f.failing)
+	}
+	must(t, os.Remove(blocker))
+	n := f.write([]byte("c\n"), now.Add(time.Second))
+	if n == nil || n.msg != "log file is writable again" {
+		t.Fatalf("a second after the failure, with the path fixed: notice %+v, want the file back", n)
+	}
+	for _, a := range n.attrs {
+		if a.key == "missed_records" && a.val.Int64() != 2 {
+			t.Errorf("missed_records = %v, want 2", a.val)
+		}
 	}
 }
 

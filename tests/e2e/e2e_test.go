@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,6 +99,7 @@ func debScenario(t *testing.T, c *container, p packages) {
 		step(t, "measure-access-log", func(t *testing.T) { c.t = t; measureAccessLog(t, c) })
 	}
 	step(t, "doctor", func(t *testing.T) { c.t = t; doctor(t, c) })
+	step(t, "no test routes", func(t *testing.T) { c.t = t; noTestRoutes(t) })
 	step(t, "watchdog", func(t *testing.T) { c.t = t; watchdog(t, c) })
 	step(t, "admin-disable-respected", func(t *testing.T) {
 		c.t = t
@@ -471,6 +473,23 @@ func output(c *container, args ...string) string {
 	return out
 }
 
+// noTestRoutes: the packaged binary is built without -tags testhooks, so
+// the test-only /debug routes answer 404 like any unknown path.
+func noTestRoutes(t *testing.T) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, path := range []string{"/debug/panic", "/debug/sleep?d=1ms", "/debug/alloc"} {
+		resp, err := client.Get("http://127.0.0.1:8000" + path)
+		if err != nil {
+			t.Errorf("GET %s: %v", path, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d in the packaged binary, want 404", path, resp.StatusCode)
+		}
+	}
+}
+
 // doctor runs `resync doctor` as an administrator would, in production mode:
 // it must fail (no Redis settings exist yet) and say so line by line.
 func doctor(t *testing.T, c *container) {
@@ -482,7 +501,7 @@ func doctor(t *testing.T, c *container) {
 		t.Error("resync doctor succeeded in production mode without Redis")
 	}
 	for _, want := range []string{"✓ mode: RESYNC_MODE=production", "✓ workers: ", "✗ redis: not configured — fix: ", "✗ tokens: ",
-		"memory limit: ", "✓ health /api/v1/health/live: ", "✓ metrics: ", "✗ backups: ", "load profile: "} {
+		"memory limit: ", "✓ health /api/v1/health/live: ", "✓ metrics: ", "load profile: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("resync doctor output lacks %q", want)
 		}

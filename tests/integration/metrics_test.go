@@ -146,13 +146,14 @@ func TestPrometheusEndpoint(t *testing.T) {
 	}
 }
 
-// POST /api/v1/metrics/gc: admin only; every worker answers with its RSS.
+// /api/v1/metrics/gc, POST or GET (the guide's curl): admin only; every
+// worker answers with its RSS.
 func TestGCEndpoint(t *testing.T) {
 	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=3", "RESYNC_ADMIN_TOKEN=s3cret"}})
 	m.waitReady(false)
 	m.waitWorkers(3, 10*time.Second)
-	post := func(auth string) (*http.Response, string) {
-		req, _ := http.NewRequest("POST", m.url("/api/v1/metrics/gc"), nil)
+	do := func(method, auth string) (*http.Response, string) {
+		req, _ := http.NewRequest(method, m.url("/api/v1/metrics/gc"), nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
@@ -172,6 +173,7 @@ func TestGCEndpoint(t *testing.T) {
 		}
 		return resp, b.String()
 	}
+	post := func(auth string) (*http.Response, string) { return do("POST", auth) }
 	if resp, _ := post(""); resp.StatusCode != 401 {
 		t.Errorf("no token: %d, want 401", resp.StatusCode)
 	}
@@ -202,8 +204,11 @@ func TestGCEndpoint(t *testing.T) {
 			t.Errorf("worker %d: %+v", w.PID, w)
 		}
 	}
-	if resp, _ := get(t, m.url("/api/v1/metrics/gc")); resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
-		t.Errorf("GET gc: %d Allow=%q, want 405 naming POST", resp.StatusCode, resp.Header.Get("Allow"))
+	if resp, _ := do("GET", ""); resp.StatusCode != 401 {
+		t.Errorf("GET gc without token: %d, want 401", resp.StatusCode)
+	}
+	if resp, body := do("GET", "Bearer s3cret"); resp.StatusCode != 200 || !strings.Contains(body, `"total_freed_mb"`) {
+		t.Errorf("GET gc with the token: %d %s, want 200 and a result", resp.StatusCode, body)
 	}
 	if resp, _ := get(t, m.url("/api/v1/workers")); resp.StatusCode != 401 {
 		t.Errorf("worker table without token: %d, want 401", resp.StatusCode)
