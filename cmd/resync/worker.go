@@ -43,7 +43,8 @@ func runWorker(args []string) int {
 		defer rdb.Close()
 		opts.Probes = map[string]httpapi.Probe{"redis": redisProbe}
 	}
-	if _, err := mountTWS(&opts, cfg, log); err != nil {
+	twsAPI, err := mountTWS(&opts, cfg, log)
+	if err != nil {
 		log.Error("cannot set up the TWS API", "error", err)
 		return exitBoot
 	}
@@ -54,7 +55,8 @@ func runWorker(args []string) int {
 	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
 	// status of every answer, 414 and 503 included.
 	handler = logging.AccessLog(log, cfg.Log, clients)(handler)
-	err = worker.Run(cfg, worker.Options{Handler: handler, MaxHeaderBytes: httpapi.MaxHeaderBytes, Logger: log})
+	err = worker.Run(cfg, worker.Options{Handler: handler, MaxHeaderBytes: httpapi.MaxHeaderBytes, Logger: log,
+		Extra: twsAPI.Series})
 	if err != nil {
 		if errors.Is(err, protocol.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)

@@ -58,6 +58,9 @@ func (c reportCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range allDescs {
 		ch <- d
 	}
+	for _, s := range registeredSeries() {
+		ch <- s.desc()
+	}
 }
 
 func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
@@ -118,6 +121,7 @@ func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		g(descUp, up, name)
 	}
+	c.collectSeries(ch)
 }
 
 // latencyHistogram turns per-bucket counts into Prometheus's cumulative form.

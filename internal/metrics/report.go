@@ -49,12 +49,13 @@ type Totals struct {
 	InFlight int64             `json:"in_flight"`
 	Codes    map[string]uint64 `json:"codes"`
 	Latency  Histogram         `json:"latency"`
-	Workers  int               `json:"workers"`  // live now
-	Restarts uint64            `json:"restarts"` // workers that exited on their own
-	Recycles uint64            `json:"recycles"` // retired for max requests or max RSS
-	Timeouts uint64            `json:"timeouts"` // killed for exceeding RESYNC_TIMEOUT
-	Reloads  uint64            `json:"reloads"`  // replaced by a reload
-	Stops    uint64            `json:"stops"`    // scaled down (TTOU) or shut down
+	Workers  int               `json:"workers"`         // live now
+	Restarts uint64            `json:"restarts"`        // workers that exited on their own
+	Recycles uint64            `json:"recycles"`        // retired for max requests or max RSS
+	Timeouts uint64            `json:"timeouts"`        // killed for exceeding RESYNC_TIMEOUT
+	Reloads  uint64            `json:"reloads"`         // replaced by a reload
+	Stops    uint64            `json:"stops"`           // scaled down (TTOU) or shut down
+	Extra    map[string]int64  `json:"extra,omitempty"` // the workers' registered series (series.go)
 }
 
 // Histogram is a latency histogram: Counts[i] requests took at most

@@ -29,6 +29,11 @@ func Build(table control.Snapshot, st Stats, now time.Time) Report {
 	for _, w := range table.Workers {
 		sum.Add(w.Counters)
 		sum.InFlight += w.Counters.InFlight
+		for name, n := range w.Counters.Extra {
+			if !protocol.IsCounter(name) { // gauges: live workers only
+				sum.AddExtra(name, n)
+			}
+		}
 		p := st.Workers[w.PID]
 		r.Workers = append(r.Workers, WorkerReport{
 			PID: w.PID, Generation: w.Generation, State: w.State, StartedAt: w.Started,
@@ -55,6 +60,7 @@ func Build(table control.Snapshot, st Stats, now time.Time) Report {
 		Timeouts: table.Departures[control.DepartTimeout],
 		Reloads:  table.Departures[control.DepartReload],
 		Stops:    table.Departures[control.DepartStop],
+		Extra:    sum.Extra,
 	}
 	for c, n := range sum.Codes {
 		r.Totals.Codes[codeLabel(c)] += n

@@ -3,6 +3,7 @@ package protocol
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,10 @@ type Counters struct {
 	Codes        map[int]uint64
 	Buckets      []uint64 // latency counts per bucket (not cumulative), +Inf last
 	LatencyNanos uint64   // sum of all latencies
+	// Extra are named numbers the worker's packages report (the TWS cache's
+	// hits, say), field x: names ending in _total are counters, added up
+	// across workers and kept when they retire; the others are gauges.
+	Extra map[string]int64
 }
 
 // LatencyBounds are the latency histogram's upper bounds in seconds, fixed so
@@ -63,6 +68,22 @@ func (c *Counters) Add(s Counters) {
 	for code, n := range s.Codes {
 		c.Codes[code] += n
 	}
+	for name, n := range s.Extra {
+		if IsCounter(name) {
+			c.AddExtra(name, n)
+		}
+	}
+}
+
+// IsCounter reports whether an Extra name is a counter (…_total).
+func IsCounter(name string) bool { return strings.HasSuffix(name, "_total") }
+
+// AddExtra adds n to the Extra value name.
+func (c *Counters) AddExtra(name string, n int64) {
+	if c.Extra == nil {
+		c.Extra = map[string]int64{}
+	}
+	c.Extra[name] += n
 }
 
 // maxEncodedCodes bounds how many exact codes Encode writes; the rarest of the
@@ -103,6 +124,17 @@ func (s Counters) Encode() string {
 		sb.WriteString(strconv.Itoa(c.code))
 		sb.WriteByte(':')
 		sb.WriteString(strconv.FormatUint(c.n, 10))
+	}
+	if len(s.Extra) > 0 {
+		sb.WriteString(";x=")
+		for i, name := range slices.Sorted(maps.Keys(s.Extra)) {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(name)
+			sb.WriteByte(':')
+			sb.WriteString(strconv.FormatInt(s.Extra[name], 10))
+		}
 	}
 	return sb.String()
 }
@@ -170,6 +202,8 @@ func DecodeCounters(line string) (Counters, error) {
 			err = decodeBuckets(val, s.Buckets)
 		case "c":
 			err = decodeCodes(val, s.Codes)
+		case "x":
+			err = decodeExtra(val, &s)
 		}
 		if err != nil {
 			return Counters{}, fmt.Errorf("decode counters field %q: %w", key, err)
@@ -223,6 +257,25 @@ func decodeCodes(val string, into map[int]uint64) error {
 			return fmt.Errorf("status code %d repeated", c)
 		}
 		into[c] = n
+	}
+	return nil
+}
+
+// decodeExtra reads "name:value,…" (names of [a-z0-9_]).
+func decodeExtra(val string, into *Counters) error {
+	if val == "" {
+		return nil
+	}
+	for _, kv := range strings.Split(val, ",") {
+		name, v, ok := strings.Cut(kv, ":")
+		if !ok || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+			return fmt.Errorf("bad series %q", kv)
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad series %q", kv)
+		}
+		into.AddExtra(name, n)
 	}
 	return nil
 }

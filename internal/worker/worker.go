@@ -29,6 +29,9 @@ type Options struct {
 	// close there, so their clients reconnect to a serving worker instead of
 	// holding this one for the whole graceful timeout.
 	Drain func()
+	// Extra, if set, adds named numbers to every heartbeat's counters
+	// (protocol.Counters.Extra): a package's own metrics.
+	Extra func() map[string]int64
 }
 
 // Run serves until the master stops this worker. It returns nil after a
@@ -42,7 +45,7 @@ func Run(cfg config.Config, o Options) error {
 		return fmt.Errorf("%w: %w", protocol.ErrBoot, err)
 	}
 	log := o.Logger
-	w := &worker{cfg: cfg, log: log, rec: metrics.NewRecorder(), drainHook: o.Drain,
+	w := &worker{cfg: cfg, log: log, rec: metrics.NewRecorder(), drainHook: o.Drain, extra: o.Extra,
 		budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
 	srv := &http.Server{
 		Handler:           w.conns.closeAnswers(w.count(o.Handler)),
@@ -71,7 +74,7 @@ func Run(cfg config.Config, o Options) error {
 			case syscall.SIGTERM:
 				err := w.drain(srv, listeners, serveErr)
 				// The last word: what this worker served since its last heartbeat.
-				notify(protocol.Final(w.rec.Counters()))
+				notify(protocol.Final(w.counters()))
 				return err
 			case syscall.SIGINT, syscall.SIGQUIT:
 				return srv.Close()
@@ -87,7 +90,7 @@ func Run(cfg config.Config, o Options) error {
 				log.Warn("master is gone; draining")
 				return w.drain(srv, listeners, serveErr)
 			}
-			notify(protocol.Heartbeat(w.rec.Counters()))
+			notify(protocol.Heartbeat(w.counters()))
 		}
 	}
 }
@@ -97,6 +100,7 @@ type worker struct {
 	log       *slog.Logger
 	rec       *metrics.Recorder // the one count of requests: heartbeats, budget, metrics
 	drainHook func()
+	extra     func() map[string]int64
 	budget    uint64 // 0 = never recycle
 	recycle   sync.Once
 	conns     *conns
@@ -115,7 +119,7 @@ func (w *worker) count(next http.Handler) http.Handler {
 		if n := w.rec.Requests(); n >= w.budget {
 			w.recycle.Do(func() {
 				w.log.Info("request budget spent; asking to be recycled", "requests", n)
-				notify(protocol.Recycle(protocol.RecycleMaxRequests, w.rec.Counters()))
+				notify(protocol.Recycle(protocol.RecycleMaxRequests, w.counters()))
 			})
 		}
 	})
@@ -193,4 +197,13 @@ func freeMemory() string {
 	}
 	b, _ := json.Marshal(res)
 	return string(b)
+}
+
+// counters are the request counts with the Extra series, for a heartbeat.
+func (w *worker) counters() protocol.Counters {
+	c := w.rec.Counters()
+	if w.extra != nil {
+		c.Extra = w.extra()
+	}
+	return c
 }
