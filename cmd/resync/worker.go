@@ -43,7 +43,7 @@ func runWorker(args []string) int {
 		defer rdb.Close()
 		opts.Probes = map[string]httpapi.Probe{"redis": redisProbe}
 	}
-	twsAPI, err := mountTWS(&opts, cfg, log)
+	twsAPI, err := mountTWS(&opts, cfg, log, rdb)
 	if err != nil {
 		log.Error("cannot set up the TWS API", "error", err)
 		return exitBoot

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gorilla/mux"
 
@@ -16,8 +19,9 @@ import (
 )
 
 // mountTWS builds the worker's TWS API (internal/tws) from cfg and mounts it
-// behind the operator guard, with its readiness check.
-func mountTWS(opts *httpapi.Options, cfg config.Config, log *slog.Logger) (*tws.Service, error) {
+// behind the operator guard, with its readiness probe. rdb, when set, is the
+// cache's tier 2, shared by every worker and host.
+func mountTWS(opts *httpapi.Options, cfg config.Config, log *slog.Logger, rdb redis.UniversalClient) (*tws.Service, error) {
 	t := cfg.TWS
 	simulated := os.Getenv(hwasim.EnvSimulated) == "1"
 	var client *hwa.Client
@@ -37,23 +41,29 @@ func mountTWS(opts *httpapi.Options, cfg config.Config, log *slog.Logger) (*tws.
 		}
 		log.Debug("HWA engine", "url", client.Base(), "user", t.User, "password_from", from, "simulated", simulated)
 	}
+	co := cache.Options{MaxItems: t.Cache.MaxItems, MaxBytes: int64(t.Cache.MaxMB) << 20,
+		StaleMax: t.StaleMax, LockTTL: t.RequestTimeout}
+	if rdb != nil {
+		co.Shared = cache.NewRedis(rdb, "resync:cache:")
+	}
 	svc := tws.New(tws.Options{
-		Client: client, Simulated: simulated, Logger: log,
-		Cache: cache.New(cache.Options{MaxItems: t.Cache.MaxItems, MaxBytes: int64(t.Cache.MaxMB) << 20,
-			StaleMax: t.StaleMax, LockTTL: t.RequestTimeout}),
+		Client: client, Simulated: simulated, Logger: log, Cache: cache.New(co),
 		TTL: tws.TTLs{JobStatus: t.Cache.TTLJobStatus, JobLog: t.Cache.TTLJobLog, Model: t.Cache.TTLModel,
 			Graph: t.Cache.TTLGraph, Default: t.Cache.TTLDefault},
 		Executor: executor.New(t.ExecutorSize),
 	})
 	opts.Routes = append(opts.Routes, func(r *mux.Router, g httpapi.Guards) { svc.Mount(r, g.Operator) })
-	if opts.Checks == nil {
-		opts.Checks = map[string]httpapi.Check{}
+	if opts.Probes == nil {
+		opts.Probes = map[string]httpapi.Probe{}
 	}
-	name := "hwa"
-	if simulated {
-		name = "hwa_simulator" // readiness says the engine is resync's own simulator
+	// Never critical: with the engine down the API still serves stale data.
+	opts.Probes["hwa"] = func(context.Context) httpapi.ProbeResult {
+		f := map[string]any{"simulated": simulated, "shared_cache": rdb != nil}
+		if client != nil {
+			f["engine"], f["breaker"] = client.Base(), client.BreakerState()
+		}
+		return httpapi.ProbeResult{Err: svc.Check(), Fields: f}
 	}
-	opts.Checks[name] = svc.Check
 	return svc, nil
 }
 
