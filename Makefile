@@ -3,7 +3,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 VERSION ?= $(shell sed -n 's/^- semver: *\([^-]*\)-1$$/\1/p' packaging/changelog.yaml | head -n 1)
 
-.PHONY: build run test unit deps package e2e bench clean
+.PHONY: build run test unit deps package e2e bench soak clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/resync ./cmd/resync
@@ -31,9 +31,19 @@ package:
 e2e: package
 	sh packaging/e2e.sh
 
-# Throughput and memory side by side with a plain net/http server, same run.
+# resync on its defaults side by side with a plain net/http server and
+# gunicorn + uvicorn + FastAPI, same run: writes docs/benchmarks.md and
+# docs/benchmarks.svg (tests/bench/main.go lists the scenarios). Not part of
+# `make test`; installs wrk, gunicorn and the Python packages when missing
+# (root). BENCH_FLAGS='-rounds 5 -duration 10s' for longer.
 bench:
-	$(GO) run ./tests/bench
+	$(GO) run ./tests/bench -out docs $(BENCH_FLAGS)
+
+# Steady load with a HUP every 30 s and recycling every few seconds, reporting
+# failed requests and the RSS trend of the master and the workers.
+DURATION ?= 10m
+soak:
+	$(GO) run ./tests/bench -soak $(DURATION)
 
 clean:
 	rm -rf bin dist

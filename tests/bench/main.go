@@ -1,152 +1,135 @@
-// Command bench measures resync against a baseline in the same run, side by
-// side, because these machines are noisy: a plain single-process Go net/http
-// server answering the same endpoint, then resync with several worker counts.
-// Rounds alternate between targets; the median of each is printed with its
-// ratio to the baseline and the resident memory of all its processes.
+// Command bench measures resync against its peers in one session, side by
+// side, because these machines are noisy: resync on its defaults, a plain
+// single-process Go net/http server of the same endpoint, and gunicorn +
+// uvicorn + FastAPI with the guide's worker count (2 × cores + 1). Rounds
+// alternate between the systems; the report gives each figure's median and
+// its ratio to the plain server from the same run.
 //
-//	go run ./tests/bench [-duration 5s] [-rounds 3] [-conns 64] [-workers 1,2,auto,5]
-//	go run ./tests/bench -compare 'RESYNC_ACCESS_LOG=off;RESYNC_ACCESS_LOG=on'
+//	go run ./tests/bench [-rounds 3] [-duration 5s] [-out docs]
+//	go run ./tests/bench -compare 'RESYNC_WORKERS=1;RESYNC_WORKERS=2'
+//	go run ./tests/bench -soak 10m
 //
-// With -compare, the targets are resync with each ';'-separated set of
-// settings (space-separated KEY=VALUE), the first being the baseline.
+// Scenarios: steady load (req/s, latency p50/p99/max, CPU per request of the
+// whole process tree, the master's share of it, idle and loaded RSS, the
+// per-worker spread); failed requests and connection errors under each of HUP
+// every 2 s, recycling at 500 requests, TTIN/TTOU, SIGKILL of a worker, and a
+// master restart with the socket held outside it; and the time from a
+// client's connect to its first answer under socket activation.
 //
-// Load comes from wrk when it is installed (Debian package wrk), otherwise
-// from a keep-alive Go client in this process.
+// With -out DIR it writes DIR/benchmarks.md and DIR/benchmarks.svg. With
+// -compare, it measures steady load only, for resync with each
+// ';'-separated set of settings, the first being the baseline. -soak is
+// documented in soak.go.
+//
+// Load comes from wrk alone (it never retries). Missing tools — wrk,
+// systemd-socket-activate, gunicorn and the Python packages — are installed
+// with apt-get when running as root.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
 func main() {
-	serve := flag.String("baseline-serve", "", "internal: run the baseline server on this address")
-	duration := flag.Duration("duration", 5*time.Second, "load per round and target")
-	rounds := flag.Int("rounds", 3, "rounds; each target's median is reported")
-	conns := flag.Int("conns", 64, "concurrent connections")
-	workers := flag.String("workers", "1,2,auto,5", "resync worker counts to measure")
-	path := flag.String("path", "/api/v1/health/live", "endpoint")
-	compare := flag.String("compare", "", "compare resync configurations instead: 'K=V K=V;K=V' (first is the baseline)")
+	plain := flag.String("plain-serve", "-", "internal: serve the plain server on this address (empty: the socket at fd 3)")
+	rounds := flag.Int("rounds", 3, "rounds of steady load; each figure is the median")
+	d := flag.Duration("duration", 5*time.Second, "steady load per round and system")
+	faultD := flag.Duration("fault-duration", 10*time.Second, "load during each disturbance")
+	conns := flag.Int("conns", 64, "wrk connections")
+	threads := flag.Int("threads", 2, "wrk threads")
+	out := flag.String("out", "", "write benchmarks.md and benchmarks.svg into this directory")
+	compare := flag.String("compare", "", "compare resync configurations: 'K=V K=V;K=V' (first is the baseline)")
+	soak := flag.Duration("soak", 0, "run the soak test for this long instead")
+	only := flag.String("only", "", "measure only these systems: resync,plain,gunicorn (for a quick look; the report wants all three)")
 	flag.Parse()
-	if *serve != "" {
-		log.Fatal(baseline(*serve))
+	if *plain != "-" {
+		log.Fatal(plainServe(*plain))
 	}
+	check(ensureTools(*compare == "" && *soak == 0))
 
 	dir, err := os.MkdirTemp("", "resync-bench-")
 	check(err)
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "resync")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/resync")
-	build.Stderr = os.Stderr
+	h := &harness{dir: dir, resync: filepath.Join(dir, "resync"), wrk: wrkConfig{threads: *threads, conns: *conns}}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", h.resync, "./cmd/resync")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	check(build.Run())
 
-	resync := func(i int, settings ...string) func(addr string) *exec.Cmd {
-		return func(addr string) *exec.Cmd {
-			c := exec.Command(bin, "serve")
-			c.Env = append(os.Environ(), "RESYNC_ENV_FILE=", "RESYNC_BIND="+addr, "RESYNC_ACCESS_LOG=off",
-				fmt.Sprintf("RESYNC_RUNTIME_DIR=%s/run-%d", dir, i))
-			c.Env = append(c.Env, settings...)
-			return c
+	switch {
+	case *soak > 0:
+		check(h.soak(*soak))
+	case *compare != "":
+		check(h.compare(strings.Split(*compare, ";"), *rounds, *d))
+	default:
+		keys := map[string]bool{}
+		for _, k := range strings.Split(*only, ",") {
+			if k != "" {
+				keys[k] = true
+			}
+		}
+		r, err := h.bench(*rounds, *d, *faultD, keys)
+		check(err)
+		md := r.markdown()
+		fmt.Print(md)
+		if *out != "" {
+			check(os.WriteFile(filepath.Join(*out, "benchmarks.md"), []byte(md), 0o644))
+			check(os.WriteFile(filepath.Join(*out, "benchmarks.svg"), []byte(r.svg()), 0o644))
+			fmt.Fprintf(os.Stderr, "wrote %s/benchmarks.md and benchmarks.svg\n", *out)
 		}
 	}
-	var targets []*target
-	if *compare != "" {
-		for i, set := range strings.Split(*compare, ";") {
-			targets = append(targets, &target{name: "resync " + set, start: resync(i, strings.Fields(set)...)})
-		}
-	} else {
-		targets = append(targets, &target{name: "baseline: net/http, 1 process", start: func(addr string) *exec.Cmd {
-			return exec.Command(os.Args[0], "-baseline-serve", addr)
-		}})
-		for i, w := range strings.Split(*workers, ",") {
-			targets = append(targets, &target{name: "resync, workers=" + w, start: resync(i, "RESYNC_WORKERS="+w)})
-		}
-	}
-	load := goLoad
-	if _, err := exec.LookPath("wrk"); err == nil {
-		load = wrkLoad
-	}
-	for r := 0; r < *rounds; r++ {
-		for _, t := range targets {
-			rps, rss := t.measure(*path, *duration, *conns, load)
-			t.rps = append(t.rps, rps)
-			t.rss = append(t.rss, rss)
-			fmt.Fprintf(os.Stderr, "round %d %-32s %10.0f req/s %7.1f MB\n", r+1, t.name, rps, rss)
-		}
-	}
-	base := median(targets[0].rps)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "target\treq/s (median of %d)\tratio\tRSS MB (all processes)\t\n", *rounds)
-	for _, t := range targets {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.1f\t\n", t.name, median(t.rps), median(t.rps)/base, median(t.rss))
-	}
-	tw.Flush()
 }
 
-type target struct {
-	name  string
-	start func(addr string) *exec.Cmd
-	rps   []float64
-	rss   []float64
-}
-
-func (t *target) measure(path string, d time.Duration, conns int, load func(url string, d time.Duration, conns int) float64) (float64, float64) {
-	addr := freeAddr()
-	cmd := t.start(addr)
-	check(cmd.Start())
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	url := "http://" + addr + path
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(url); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			log.Fatalf("%s never answered on %s", t.name, addr)
-		}
-		time.Sleep(20 * time.Millisecond)
+// ensureTools checks for what the harness runs, installing it when missing.
+func ensureTools(peers bool) error {
+	pkgs := map[string]bool{}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		pkgs["wrk"] = true
 	}
-	time.Sleep(300 * time.Millisecond) // let every worker finish booting before load
-	rps := load(url, d, conns)
-	return rps, treeRSS(cmd.Process.Pid)
+	if peers {
+		if _, err := exec.LookPath("systemd-socket-activate"); err != nil {
+			pkgs["systemd"] = true
+		}
+		if exec.Command("/usr/bin/python3", "-c", "import fastapi, uvicorn.workers, uvloop, httptools").Run() != nil {
+			for _, p := range []string{"python3-uvicorn", "python3-fastapi", "python3-uvloop", "python3-httptools"} {
+				pkgs[p] = true
+			}
+		}
+		if _, err := os.Stat("/usr/bin/gunicorn"); err != nil {
+			pkgs["gunicorn"] = true
+		}
+	}
+	if len(pkgs) == 0 {
+		return nil
+	}
+	var list []string
+	for p := range pkgs {
+		list = append(list, p)
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("missing packages: %s — run as root or: sudo apt-get install %s", strings.Join(list, " "), strings.Join(list, " "))
+	}
+	fmt.Fprintln(os.Stderr, "installing", strings.Join(list, " "))
+	for _, args := range [][]string{{"update", "-qq"}, append([]string{"install", "-y", "-qq", "--no-install-recommends"}, list...)} {
+		c := exec.Command("apt-get", append([]string{"-o", "DPkg::Lock::Timeout=600"}, args...)...)
+		c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		c.Stdout, c.Stderr = os.Stderr, os.Stderr
+		if err := c.Run(); err != nil {
+			return fmt.Errorf("apt-get %s: %w", args[0], err)
+		}
+	}
+	return nil
 }
 
-// baseline is the plainest Go server of the same endpoint: the upper bound.
-func baseline(addr string) error {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/v1/health/live", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"alive","timestamp":%q}`+"\n", time.Now().UTC().Format(time.RFC3339Nano))
-	})
-	return http.ListenAndServe(addr, mux)
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
+func cpus() int { return runtime.NumCPU() }
 
 func check(err error) {
 	if err != nil {
