@@ -7,8 +7,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/httpapi"
+	"github.com/resync/resync/internal/ratelimit"
 	"github.com/resync/resync/internal/redisclient"
 )
 
@@ -42,4 +44,21 @@ func workerRedis(cfg config.Config, log *slog.Logger) (redis.UniversalClient, ht
 		return httpapi.ProbeResult{Err: r.Err, Critical: required, Fields: fields}
 	}
 	return rdb, probe, nil
+}
+
+// mountShared puts what lives in Redis into the worker's handler options:
+// checks.redis and the rate limits.
+func mountShared(opts *httpapi.Options, cfg config.Config, rdb redis.UniversalClient, probe httpapi.Probe,
+	clients *clientip.Resolver, log *slog.Logger) {
+	if rdb == nil {
+		return
+	}
+	if opts.Probes == nil {
+		opts.Probes = map[string]httpapi.Probe{}
+	}
+	opts.Probes["redis"] = probe
+	lim := ratelimit.New(rdb, ratelimit.Options{Default: cfg.Redis.LimitDefault, Auth: cfg.Redis.LimitAuth,
+		FailOpen: cfg.Redis.LimitFail == "open", Clients: clients, Logger: log})
+	opts.Limit = lim.Middleware
+	opts.Collectors = append(opts.Collectors, lim.Collector())
 }

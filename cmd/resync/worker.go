@@ -41,8 +41,8 @@ func runWorker(args []string) int {
 	}
 	if rdb != nil {
 		defer rdb.Close()
-		opts.Probes = map[string]httpapi.Probe{"redis": redisProbe}
 	}
+	mountShared(&opts, cfg, rdb, redisProbe, clients, log)
 	twsAPI, err := mountTWS(&opts, cfg, log, rdb)
 	if err != nil {
 		log.Error("cannot set up the TWS API", "error", err)

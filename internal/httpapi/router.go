@@ -39,6 +39,9 @@ type Options struct {
 	// Routes lets other packages mount their routes on the root router,
 	// behind the guards, without editing this package.
 	Routes []func(r *mux.Router, g Guards)
+	// Limit, when set, wraps every matched route (rate limiting). It runs
+	// after routing (mux's Use), so it can name the route's template.
+	Limit mux.MiddlewareFunc
 	// Collectors add series of their own to /metrics (read when scraped).
 	Collectors []prometheus.Collector
 }
@@ -57,6 +60,9 @@ func New(o Options) http.Handler {
 	api.HandleFunc("/health/live", h.live).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
 	api.HandleFunc("/health/startup", h.startup).Methods(http.MethodGet, http.MethodHead)
+	if o.Limit != nil {
+		r.Use(o.Limit)
+	}
 	g := newAccess(o).guards()
 	mountMetrics(r, o, g)
 	for _, mount := range o.Routes {

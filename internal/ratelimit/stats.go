@@ -1,0 +1,41 @@
+package ratelimit
+
+import (
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// stats counts the limiter's decisions in this worker.
+type stats struct {
+	allowed, refusals, localRefusals, errors, failedOpen atomic.Int64
+}
+
+var decisionsDesc = prometheus.NewDesc("resync_ratelimit_decisions_total",
+	"Rate-limit decisions of the answering worker: allowed, refused (by Redis), refused_local (remembered refusal, no Redis call), "+
+		"redis_error (Redis failed; served when RESYNC_RATE_LIMIT_FAIL=open, else 503).",
+	[]string{"decision"}, nil)
+
+var failedOpenDesc = prometheus.NewDesc("resync_ratelimit_failed_open_total",
+	"Requests the answering worker served unlimited because Redis failed.", nil, nil)
+
+// Collector exports the counters for /metrics.
+func (l *Limiter) Collector() prometheus.Collector { return collector{l} }
+
+type collector struct{ l *Limiter }
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- decisionsDesc
+	ch <- failedOpenDesc
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	s := &c.l.stats
+	for name, v := range map[string]int64{
+		"allowed": s.allowed.Load(), "refused": s.refusals.Load(),
+		"refused_local": s.localRefusals.Load(), "redis_error": s.errors.Load(),
+	} {
+		ch <- prometheus.MustNewConstMetric(decisionsDesc, prometheus.CounterValue, float64(v), name)
+	}
+	ch <- prometheus.MustNewConstMetric(failedOpenDesc, prometheus.CounterValue, float64(s.failedOpen.Load()))
+}
