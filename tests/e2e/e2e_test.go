@@ -95,6 +95,7 @@ func debScenario(t *testing.T, c *container, p packages) {
 	step(t, "restart-under-load", func(t *testing.T) { c.t = t; restartUnderLoad(t, c, "systemctl", "restart", "resync") })
 	step(t, "journal", func(t *testing.T) { c.t = t; journal(t, c) })
 	step(t, "no-debug-routes", func(t *testing.T) { c.t = t; noDebugRoutes(t) })
+	step(t, "secrets-not-in-journal", func(t *testing.T) { c.t = t; secretsNotInJournal(t, c) })
 	if os.Getenv("E2E_MEASURE") != "" {
 		step(t, "measure-access-log", func(t *testing.T) { c.t = t; measureAccessLog(t, c) })
 	}
