@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 
+	"github.com/gorilla/mux"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/resync/resync/internal/clientip"
@@ -12,6 +14,7 @@ import (
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/ratelimit"
 	"github.com/resync/resync/internal/redisclient"
+	"github.com/resync/resync/internal/session"
 )
 
 // embeddedNote is what the log and readiness say of the master's embedded store.
@@ -47,7 +50,7 @@ func workerRedis(cfg config.Config, log *slog.Logger) (redis.UniversalClient, ht
 }
 
 // mountShared puts what lives in Redis into the worker's handler options:
-// checks.redis and the rate limits.
+// checks.redis, the rate limits, the admin sessions and their login routes.
 func mountShared(opts *httpapi.Options, cfg config.Config, rdb redis.UniversalClient, probe httpapi.Probe,
 	clients *clientip.Resolver, log *slog.Logger) {
 	if rdb == nil {
@@ -61,4 +64,14 @@ func mountShared(opts *httpapi.Options, cfg config.Config, rdb redis.UniversalCl
 		FailOpen: cfg.Redis.LimitFail == "open", Clients: clients, Logger: log})
 	opts.Limit = lim.Middleware
 	opts.Collectors = append(opts.Collectors, lim.Collector())
+
+	auth := &session.Auth{Store: session.NewStore(rdb, cfg.Redis.SessionTTL), User: cfg.Redis.AdminUser,
+		PasswordHash: cfg.Redis.AdminPasswordHash, Clients: clients, Logger: log}
+	opts.Session = auth.Session
+	opts.Routes = append(opts.Routes, func(r *mux.Router, _ httpapi.Guards) {
+		// Open to anyone: the login is the credential, and the auth limit
+		// (RESYNC_RATE_LIMIT_AUTH) bounds guessing.
+		r.HandleFunc("/api/v1/auth/login", auth.Login).Methods(http.MethodPost)
+		r.HandleFunc("/api/v1/auth/logout", auth.Logout).Methods(http.MethodPost)
+	})
 }

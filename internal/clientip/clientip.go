@@ -200,3 +200,17 @@ func contains(trusted []netip.Prefix, a netip.Addr) bool {
 	}
 	return false
 }
+
+// PeerTrusted reports whether req's socket peer is a trusted proxy, so that
+// what it forwards besides the address (X-Forwarded-Proto) may be believed.
+func (r *Resolver) PeerTrusted(req *http.Request) bool {
+	if r == nil || len(r.trusted) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	peer, err := netip.ParseAddr(host)
+	return err == nil && contains(r.trusted, peer.Unmap())
+}
