@@ -295,7 +295,7 @@ func TestSecretsStayOutOfEverySink(t *testing.T) {
 	env := []string{"RESYNC_WORKERS=2", "RESYNC_LOG_LEVEL=debug", "RESYNC_ACCESS_LOG=on",
 		"RESYNC_LOG_FILE=" + logFile, "RESYNC_ACCESS_LOG_FILE=" + accessFile,
 		"RESYNC_ADMIN_TOKEN=" + admin, "RESYNC_API_TOKENS=" + op1 + "," + op2,
-		"RESYNC_TWS_URL=http://" + freeAddr(t), "RESYNC_TWS_USER=ops", "RESYNC_TWS_PASSWORD=" + twsPass}
+		"RESYNC_TWS_URL=" + startHWASim(t, "ops", "the-sim-wants-another"), "RESYNC_TWS_USER=ops", "RESYNC_TWS_PASSWORD=" + twsPass}
 	m := startMaster(t, opts{env: env})
 	m.waitReady(false)
 
@@ -324,6 +324,13 @@ func TestSecretsStayOutOfEverySink(t *testing.T) {
 			sinks = append(sinks, fmt.Sprintf("answer to %s %s: %d %v %s", r.method, r.path, a.code, a.header, a.body))
 		}
 	}
+	// The engine refuses resync's password: the answer is 502, and says so
+	// without the password or the Basic credentials it sent.
+	tws := send(t, "", "GET", m.url("/api/v1/tws/status"), map[string]string{"Authorization": "Bearer " + op1})
+	if tws.code != http.StatusBadGateway {
+		t.Errorf("TWS status with the engine refusing the password: %d %s, want 502", tws.code, tws.body)
+	}
+	sinks = append(sinks, "answer to an upstream 401: "+tws.body)
 	for _, p := range []string{"/api/v1/metrics", "/metrics", "/api/v1/workers"} {
 		a := send(t, "", "GET", m.url(p), map[string]string{"Authorization": "Bearer " + admin})
 		sinks = append(sinks, p+": "+a.body)
@@ -416,4 +423,27 @@ func TestSecurityHeadersInBrowser(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startHWASim runs `resync hwa-sim` on a random port with Basic auth
+// user:password and returns its URL.
+func startHWASim(t *testing.T, user, password string) string {
+	t.Helper()
+	cmd := exec.Command(binary, "hwa-sim", "--listen", "127.0.0.1:0", "--user", user, "--password", password,
+		"--jobs", "50", "--tick", "0")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var url string
+	waitUntil(t, 15*time.Second, "hwa-sim listening", func() bool {
+		m := regexp.MustCompile(`hwa-sim listening on (\S+)`).FindStringSubmatch(out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	return url
 }
