@@ -38,7 +38,14 @@ func build() (string, string) {
 		}
 		return string(b)
 	}
-	html, css, js := read("index.html"), read("dashboard.css"), read("dashboard.js")
+	return Assemble(read("index.html"), read("dashboard.css"), read("dashboard.js"))
+}
+
+// Assemble inlines css and js into html (at /*CSS*/ and /*JS*/) and returns
+// the page with the Content-Security-Policy that admits exactly those two,
+// by hash, and fetches (WebSocket included) to the same origin. Every page
+// resync serves is built so (this one, the TWS dashboard).
+func Assemble(html, css, js string) (page, csp string) {
 	html = strings.Replace(html, "/*CSS*/", css, 1)
 	html = strings.Replace(html, "/*JS*/", js, 1)
 	hash := func(s string) string {
@@ -52,7 +59,10 @@ func build() (string, string) {
 
 // Handler serves the dashboard page to GET and HEAD. Mount it at
 // /api/v1/metrics/dashboard, beside the /api/v1/metrics document it reads.
-func Handler() http.Handler {
+func Handler() http.Handler { return Serve(page, csp) }
+
+// Serve answers GET and HEAD with an assembled page and its policy.
+func Serve(page, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

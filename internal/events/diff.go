@@ -98,7 +98,7 @@ func (d *differ) job(o, n *Job, prevAt time.Time, stuckAfter time.Duration) {
 	was, wasClass := "", ClassPending
 	if o != nil {
 		was, wasClass = o.Status, Class(o.Status)
-		if n.RunAttempt > o.RunAttempt {
+		if o.RunAttempt > 0 && n.RunAttempt > o.RunAttempt { // a first run is no rerun
 			d.add(JobRerun, n.Name, fmt.Sprintf("Job %s rerun (attempt %d)", n.Name, n.RunAttempt),
 				jobDetails(n), o.Status, n.Status)
 		}

@@ -39,6 +39,10 @@ func TestDiff(t *testing.T) {
 	started := t0.Add(-59*time.Minute - 50*time.Second)
 	withRerun := job("1", "EXEC")
 	withRerun.RunAttempt = 2
+	ranOnce := job("1", "ABEND")
+	ranOnce.RunAttempt = 1
+	firstRun := job("1", "EXEC")
+	firstRun.RunAttempt = 1
 	late := job("1", "READY")
 	late.Late = true
 	runningLong := job("1", "EXEC")
@@ -58,7 +62,8 @@ func TestDiff(t *testing.T) {
 		{"new job already running", snap(t0, linkedWS), snap(t1, linkedWS, job("1", "EXEC")), []string{JobStarted}},
 		{"new job pending: quiet", snap(t0, linkedWS), snap(t1, linkedWS, job("1", "HOLD")), []string{}},
 		{"pending to pending: quiet", snap(t0, linkedWS, job("1", "HOLD")), snap(t1, linkedWS, job("1", "READY")), []string{}},
-		{"rerun after abend", snap(t0, linkedWS, job("1", "ABEND")), snap(t1, linkedWS, withRerun), []string{JobRerun, JobStarted}},
+		{"rerun after abend", snap(t0, linkedWS, ranOnce), snap(t1, linkedWS, withRerun), []string{JobRerun, JobStarted}},
+		{"first run is no rerun", snap(t0, linkedWS, job("1", "READY")), snap(t1, linkedWS, firstRun), []string{JobStarted}},
 		{"late", snap(t0, linkedWS, job("1", "READY")), snap(t1, linkedWS, late), []string{JobLate}},
 		{"late stays late: once", snap(t0, linkedWS, late), snap(t1, linkedWS, late), []string{}},
 		{"stuck once past the hour", snap(t0, linkedWS, runningLong), snap(t1, linkedWS, runningLong), []string{JobStuck}},

@@ -48,6 +48,9 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 	if snap != nil {
 		metrics["cached_jobs"], metrics["cached_workstations"] = len(snap.Jobs), len(snap.Workstations)
 		view = snapshotJSON{snap.Timestamp, snap.Seq, snap.Workstations, snap.Jobs, sum}
+		if r.URL.Query().Get("brief") == "1" { // the dashboard's: no lists, the summary alone
+			view = snapshotJSON{Timestamp: snap.Timestamp, Seq: snap.Seq, Summary: sum}
+		}
 	}
 	st := "stopped"
 	if running {

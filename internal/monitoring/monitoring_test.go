@@ -89,6 +89,7 @@ type statusDoc struct {
 	Metrics map[string]any `json:"metrics"`
 	Snap    *struct {
 		Timestamp    time.Time        `json:"timestamp"`
+		Seq          uint64           `json:"seq"`
 		Workstations []map[string]any `json:"workstations"`
 		Jobs         []map[string]any `json:"jobs"`
 		Summary      map[string]any   `json:"summary"`

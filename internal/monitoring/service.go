@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/dashboard/twspage"
 	"github.com/resync/resync/internal/events"
 	"github.com/resync/resync/internal/feed"
 	"github.com/resync/resync/internal/httpapi"
@@ -113,6 +114,8 @@ func (s *Service) Mount(r *mux.Router, g httpapi.Guards) {
 	get("/status/jobs", http.HandlerFunc(s.jobs))
 	get("/events", http.HandlerFunc(s.events))
 	get("/events/stream", &feed.SSE{Hub: s.hub, Stream: s.stream, Log: s.o.Log})
+	// The page holds no data (it reads the guarded API), like the metrics dashboard.
+	r.Handle("/dashboard/tws", twspage.Handler()).Methods(http.MethodGet, http.MethodHead)
 	get("/ws", &feed.WS{Hub: s.hub, Log: s.o.Log, Config: s.wsConfig(),
 		Status: func(ctx context.Context) any { return s.snapshotView(ctx) }})
 }
