@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -102,6 +103,9 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 	}
 	defer sim.Close()
 
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, master.Signals...)
+	defer signal.Stop(sigs)
 	watchdog, _ := daemon.SdWatchdogEnabled(false)
 	m := master.New(master.Options{
 		// Always on in the master (a /proc read a second), so that memory
@@ -112,6 +116,7 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 		Load:       func() (config.Config, error) { return config.Load(environ) },
 		Notes:      notes,
 		Calls:      calls,
+		Signals:    sigs,
 		Systemd:    systemdNotifier(log),
 		Watchdog:   watchdog,
 		ReopenLogs: logs.Reopen,

@@ -10,10 +10,10 @@ import (
 
 // handleCall answers a control-socket call: `resync reload`, `resync status`,
 // and the questions workers ask for /api/v1/metrics and its GC.
-func (m *Master) handleCall(c control.Call) {
+func (m *Master) handleCall(c control.Call, now time.Time) {
 	switch c.Cmd {
 	case "reload":
-		m.startReload(time.Now(), c.Reply)
+		m.startReload(now, c.Reply)
 	case "status":
 		s := m.snapshot()
 		c.Reply <- control.Response{OK: true, Status: &s}
@@ -24,7 +24,7 @@ func (m *Master) handleCall(c control.Call) {
 		}
 		c.Reply <- control.Response{OK: true, Data: m.opt.Monitor.Report()}
 	case "gc":
-		m.startGC(time.Now(), c.Reply)
+		m.startGC(now, c.Reply)
 	default:
 		c.Reply <- control.Response{Error: fmt.Sprintf("unknown command %q", c.Cmd)}
 	}

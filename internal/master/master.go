@@ -3,7 +3,6 @@ package master
 import (
 	"log/slog"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -34,6 +33,8 @@ type Options struct {
 	Load        func() (config.Config, error) // re-reads the env file on reload
 	Notes       <-chan sdnotify.Note          // from the workers' notify socket
 	Calls       <-chan control.Call           // from the control socket
+	Signals     <-chan os.Signal              // signal.Notify(c, master.Signals...); tests send their own
+	Now         func() time.Time              // the clock; nil is time.Now
 	Systemd     func(state string)            // sd_notify to systemd; a no-op off systemd
 	Watchdog    time.Duration                 // WATCHDOG_USEC, 0 when off
 	ReopenLogs  func()                        // SIGUSR1
@@ -100,10 +101,13 @@ type Master struct {
 
 // New prepares a master; Run starts it.
 func New(opt Options) *Master {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	return &Master{
 		opt: opt, log: opt.Logger, cfg: opt.Config, gen: 1, lastGen: 1,
 		target: opt.Config.Workers, workers: map[int]*worker{},
-		exits: make(chan exit, 16), started: time.Now(), lastReload: "none",
+		exits: make(chan exit, 16), started: opt.Now(), lastReload: "none",
 		retired: protocol.NewCounters(), departures: map[string]uint64{},
 	}
 }
@@ -111,32 +115,34 @@ func New(opt Options) *Master {
 // Run supervises until shutdown. It returns nil after a clean shutdown and an
 // error (wrapping protocol.ErrBoot) when workers could not be started.
 func (m *Master) Run() error {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
-		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
-	defer signal.Stop(sigs)
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()
-
 	for {
-		m.pass(time.Now())
+		m.pass(m.now())
 		if m.stopping && len(m.workers) == 0 {
 			m.log.Info("shutdown complete")
 			return m.fatal
 		}
 		select {
-		case sig := <-sigs:
-			m.handleSignal(sig.(syscall.Signal))
+		case sig := <-m.opt.Signals:
+			m.handleSignal(sig, m.now())
 		case e := <-m.exits:
-			m.handleExit(e, time.Now())
+			m.handleExit(e, m.now())
 		case n := <-m.opt.Notes:
-			m.handleNote(n, time.Now())
+			m.handleNote(n, m.now())
 		case c := <-m.opt.Calls:
-			m.handleCall(c)
+			m.handleCall(c, m.now())
 		case <-tick.C:
 		}
 	}
 }
+
+func (m *Master) now() time.Time { return m.opt.Now() }
+
+// Signals are the signals the master handles (see handleSignal), for
+// signal.Notify.
+var Signals = []os.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
+	syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2}
 
 // pass is the work done after every event, whatever it was.
 func (m *Master) pass(now time.Time) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -17,7 +18,9 @@ import (
 )
 
 // fakeSpawner starts pretend workers: boot decides, per generation, whether a
-// worker reports READY=1 or exits at once with a code.
+// worker reports READY=1 or exits at once with a code. With boot nil the test
+// drives every worker itself (see policy_test.go): none says anything or
+// exits unless told.
 type fakeSpawner struct {
 	mu      sync.Mutex
 	nextPID int
@@ -27,19 +30,23 @@ type fakeSpawner struct {
 }
 
 type fakeProc struct {
-	pid  int
-	gen  int
-	once sync.Once
-	done chan int
-	sigs chan syscall.Signal
+	pid    int
+	gen    int
+	once   sync.Once
+	done   chan int
+	sigs   chan syscall.Signal
+	manual bool // exits only when the test says so
 }
 
 func (f *fakeSpawner) Spawn(gen int, _ config.Config) (Proc, error) {
 	f.mu.Lock()
 	f.nextPID++
-	p := &fakeProc{pid: 1000 + f.nextPID, gen: gen, done: make(chan int, 1), sigs: make(chan syscall.Signal, 16)}
+	p := &fakeProc{pid: 1000 + f.nextPID, gen: gen, done: make(chan int, 1), sigs: make(chan syscall.Signal, 16), manual: f.boot == nil}
 	f.procs[p.pid] = p
 	f.mu.Unlock()
+	if p.manual {
+		return p, nil
+	}
 	code, ready := f.boot(gen)
 	if ready {
 		f.notes <- sdnotify.Note{PID: p.pid, Message: sdnotify.Message{"READY": "1"}}
@@ -77,7 +84,7 @@ func (p *fakeProc) Signal(sig syscall.Signal) error {
 	case p.sigs <- sig:
 	default:
 	}
-	if sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGKILL {
+	if !p.manual && (sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGKILL) {
 		p.exit(0)
 	}
 	return nil
@@ -106,8 +113,9 @@ func TestReloadWithUnbootableWorkersKeepsOldGeneration(t *testing.T) {
 	}}
 	var mu sync.Mutex
 	var sent []string
+	sigs := make(chan os.Signal, 1)
 	m := New(Options{
-		Config: testConfig(3), Spawner: sp, Notes: notes, Calls: calls,
+		Config: testConfig(3), Spawner: sp, Notes: notes, Calls: calls, Signals: sigs,
 		Load:    func() (config.Config, error) { return testConfig(3), nil },
 		Systemd: func(s string) { mu.Lock(); sent = append(sent, s); mu.Unlock() },
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -151,7 +159,7 @@ func TestReloadWithUnbootableWorkersKeepsOldGeneration(t *testing.T) {
 		t.Errorf("after the failed reload: generation %d, %d ready old workers, want 1 and 3", s.Generation, ready)
 	}
 
-	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	sigs <- syscall.SIGINT
 	select {
 	case err := <-done:
 		if err != nil {

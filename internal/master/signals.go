@@ -1,13 +1,13 @@
 package master
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
 
 // handleSignal: one case per signal, as in gunicorn's arbiter.
-func (m *Master) handleSignal(sig syscall.Signal) {
-	now := time.Now()
+func (m *Master) handleSignal(sig os.Signal, now time.Time) {
 	switch sig {
 	case syscall.SIGHUP:
 		m.startReload(now, nil)
