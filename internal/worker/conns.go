@@ -206,7 +206,7 @@ func (c *conn) markIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.idle, c.idleSince = true, time.Now()
-	c.applyLocked()
+	c.applyLocked(false)
 }
 
 // busy: a request is arriving; give it net/http's own deadline back.
@@ -222,36 +222,40 @@ func (c *conn) busy() {
 		for old := c.cs.maxGap.Load(); gap > old && !c.cs.maxGap.CompareAndSwap(old, gap); old = c.cs.maxGap.Load() {
 		}
 	}
-	c.applyLocked()
+	c.applyLocked(false)
 }
 
 // clamp applies the drain's cap to a connection that is idle now.
 func (c *conn) clamp() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.applyLocked()
+	c.applyLocked(false)
 }
 
-func (c *conn) applyLocked() {
+// applyLocked puts in force the deadline net/http asked for, or the drain's
+// cap on it. Outside a drain it touches the socket only when forced (a
+// deadline net/http sets), so a request costs no extra timer update.
+func (c *conn) applyLocked(force bool) {
 	if c.closed {
 		return
 	}
-	d := c.asked
-	c.capped = false
+	d, capped := c.asked, false
 	if c.idle && c.cs.draining.Load() {
-		limit := c.idleSince.Add(c.cs.idleFor)
-		if d.IsZero() || limit.Before(d) {
-			d, c.capped = limit, true
+		if limit := c.idleSince.Add(c.cs.idleFor); d.IsZero() || limit.Before(d) {
+			d, capped = limit, true
 		}
 	}
-	c.Conn.SetReadDeadline(d)
+	if force || capped || c.capped {
+		c.Conn.SetReadDeadline(d)
+	}
+	c.capped = capped
 }
 
 func (c *conn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.asked = t
-	c.applyLocked()
+	c.applyLocked(true)
 	return nil
 }
 
