@@ -53,6 +53,9 @@ func (h *harness) bench(rounds int, d, faultD time.Duration, only map[string]boo
 		return nil, err
 	}
 	withTWS := r.twsBytes > 0
+	// The same binary with an engine configured: no embedded simulator to
+	// build before the workers start, as on a production host.
+	engine := h.resyncSystem("resync, RESYNC_TWS_URL set", "RESYNC_TWS_URL=http://127.0.0.1:9/")
 	for i := 0; i < rounds; i++ {
 		for _, sys := range r.systems {
 			if withTWS {
@@ -78,6 +81,10 @@ func (h *harness) bench(rounds int, d, faultD time.Duration, only map[string]boo
 			}
 			r.first[sys.key] = append(r.first[sys.key], t)
 			fmt.Fprintf(os.Stderr, "round %d %-40s first response %s\n", i+1, sys.name, t.Round(100*time.Microsecond))
+		}
+		if t, err := h.firstResponse(engine, livePath); err == nil {
+			r.first["resync-engine"] = append(r.first["resync-engine"], t)
+			fmt.Fprintf(os.Stderr, "round %d %-40s first response %s\n", i+1, engine.name, t.Round(100*time.Microsecond))
 		}
 	}
 	for _, f := range faults {

@@ -150,7 +150,11 @@ func (r *results) markdown() string {
 	w("| failed requests + connect errors | %.0f | %.0f | %.0f | | |\n", med(R, failedOf), med(P, failedOf), med(G, failedOf))
 	w("| requests per worker, busiest ÷ idlest | %.2f | — | — | | |\n", med(R, spreadOf))
 	fr, fp, fg := r.medFirst("resync"), r.medFirst("plain"), r.medFirst("gunicorn")
-	w("| first response after socket activation | %s | %s | %s | %.2f | %.2f |\n\n", msDur(fr), msDur(fp), msDur(fg), ratio(fr, fp), ratio(fr, fg))
+	w("| first response after socket activation | %s | %s | %s | %.2f | %.2f |\n", msDur(fr), msDur(fp), msDur(fg), ratio(fr, fp), ratio(fr, fg))
+	if fe := r.medFirst("resync-engine"); fe > 0 {
+		w("| the same with `RESYNC_TWS_URL` set (no embedded simulator) | %s | | | %.2f | |\n", msDur(fe), ratio(fe, fp))
+	}
+	w("\n")
 	if T := r.tws; len(T["resync"]) > 0 {
 		TR, TP, TG := T["resync"], T["plain"], T["gunicorn"]
 		w("### The cached TWS status, `GET %s`\n\n", twsPath)

@@ -34,7 +34,7 @@ func (h *harness) soak(d time.Duration) error {
 	}
 	fmt.Printf("soak: resync for %s under wrk (%d connections), HUP every %s, RESYNC_MAX_REQUESTS=50000; load average %s\n\n",
 		d, h.wrk.conns, soakReload, loadavg())
-	fmt.Println("| minute | req/s | failed | connect errors | master RSS | largest worker RSS | workers seen so far | generation |")
+	fmt.Println("| minute | req/s | failed | connect errors | master RSS | largest worker RSS | workers seen (at the samples) | generation |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 
 	start := time.Now()
