@@ -12,7 +12,7 @@ import (
 // (RESYNC_REDIS_*), the rate limits kept there (RESYNC_RATE_LIMIT_*) and the
 // admin sessions kept there (RESYNC_ADMIN_USER, RESYNC_SESSION_*).
 type RedisConfig struct {
-	URL          string        // RESYNC_REDIS_URL; "" = the master's embedded store (development only)
+	URL          string        // RESYNC_REDIS_URL; "" = no shared state
 	Required     bool          // RESYNC_REDIS_REQUIRED: an outage makes /health/ready 503
 	PoolMin      int           // RESYNC_REDIS_POOL_MIN_SIZE: idle connections kept per worker
 	PoolMax      int           // RESYNC_REDIS_POOL_MAX_SIZE: connections at most per worker
@@ -107,7 +107,7 @@ func init() {
 		{key: "RESYNC_REDIS_URL", def: "", group: "Redis", secret: true,
 			doc: "shared state for every worker and host: redis://[user:pass@]host:6379/0, rediss:// (TLS), unix:///run/redis/redis.sock, " +
 				"redis+sentinel://host1:26379,host2:26379/mymaster, redis+cluster://host1:6379,host2:6379; " +
-				"empty = an embedded store in the master (development only). With apt's redis-server: redis://127.0.0.1:6379/0",
+				"empty = no shared state: no rate limits, sessions or login. With apt's redis-server: redis://127.0.0.1:6379/0",
 			codec: text(func(c *Config) *string { return &redis(c).URL }, checkRedisURL)},
 		{key: "RESYNC_REDIS_REQUIRED", def: "false", group: "Redis",
 			doc:   "true: a Redis outage makes /api/v1/health/ready 503; false: readiness shows it degraded and stays 200",
