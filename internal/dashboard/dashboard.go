@@ -28,17 +28,19 @@ import (
 var assets embed.FS
 
 // page is the assembled document and the CSP that admits its inline parts.
-var page, csp = build()
+var page, csp = AssembleFS(assets, "index.html", "dashboard.css", "dashboard.js")
 
-func build() (string, string) {
+// AssembleFS reads a page's three parts from fsys's assets/ folder and
+// assembles them (see Assemble). Every dashboard page is built this way.
+func AssembleFS(fsys embed.FS, html, css, js string) (string, string) {
 	read := func(name string) string {
-		b, err := assets.ReadFile("assets/" + name)
+		b, err := fsys.ReadFile("assets/" + name)
 		if err != nil {
 			panic("dashboard: embedded asset missing: " + err.Error()) // a build defect, caught by tests
 		}
 		return string(b)
 	}
-	return Assemble(read("index.html"), read("dashboard.css"), read("dashboard.js"))
+	return Assemble(read(html), read(css), read(js))
 }
 
 // Assemble inlines css and js into html (at /*CSS*/ and /*JS*/) and returns

@@ -23,18 +23,7 @@ import (
 //go:embed assets
 var assets embed.FS
 
-var page, csp = build()
-
-func build() (string, string) {
-	read := func(name string) string {
-		b, err := assets.ReadFile("assets/" + name)
-		if err != nil {
-			panic("twspage: embedded asset missing: " + err.Error()) // a build defect, caught by tests
-		}
-		return string(b)
-	}
-	return dashboard.Assemble(read("index.html"), read("tws.css"), read("tws.js"))
-}
+var page, csp = dashboard.AssembleFS(assets, "index.html", "tws.css", "tws.js")
 
 // Handler serves the page to GET and HEAD.
 func Handler() http.Handler { return dashboard.Serve(page, csp) }
