@@ -214,6 +214,12 @@ type FlowNode struct {
 	Dependencies []Dependency `json:"dependencies,omitempty"`
 }
 
+// FlowNode is the job as the engine's predecessors and successors list it.
+func (j *Job) FlowNode() FlowNode {
+	return FlowNode{ID: j.ID, Name: j.Name, Folder: j.Folder, Workstation: j.Workstation,
+		SchedTime: j.SchedTime, FlowNodeType: "JOB", Priority: j.Priority, Dependencies: j.Dependencies}
+}
+
 // ResourceHolder is a job holding some of a resource.
 type ResourceHolder struct {
 	JobID     string `json:"jobId,omitempty"`

@@ -59,7 +59,7 @@ func (s *Server) flow(succ bool) http.HandlerFunc {
 					if !seen[e] {
 						seen[e] = true
 						next = append(next, e)
-						out = append(out, flowNode(&s.plan.jobs[e].Job))
+						out = append(out, s.plan.jobs[e].Job.FlowNode())
 					}
 				}
 			}
@@ -67,11 +67,6 @@ func (s *Server) flow(succ bool) http.HandlerFunc {
 		}
 		writeJSON(w, hwa.List[hwa.FlowNode]{Count: len(out), Results: out})
 	}
-}
-
-func flowNode(j *hwa.Job) hwa.FlowNode {
-	return hwa.FlowNode{ID: j.ID, Name: j.Name, Folder: j.Folder, Workstation: j.Workstation,
-		SchedTime: j.SchedTime, FlowNodeType: "JOB", Priority: j.Priority, Dependencies: j.Dependencies}
 }
 
 // jobLog answers plan/job/joblog?oql=id = '…': the log of that job's last run.

@@ -10,4 +10,10 @@
 // 502 (credentials refused, malformed answer), 504 (timeout) and 503 with
 // Retry-After (breaker open, engine down) when there is nothing stale to
 // serve; a full executor is 503 with Retry-After too.
+//
+// Predecessors and successors are answered from the dependency-graph index
+// (graph.go): the whole plan's jobs as flow nodes, one cache key read once
+// per dependency-graph TTL, indexed on the bounded executor. It is a lazy
+// part (internal/lazy), built on the first dependency request, so a worker
+// never asked for dependencies never reads the plan for it.
 package tws

@@ -23,6 +23,9 @@ func init() {
 		metrics.Series{Name: "tws_simulated", Help: "Workers whose HWA engine is resync's built-in simulator."},
 		metrics.Series{Name: "lazy_hwa_client_tls_loaded", Help: "Workers that have set up the HWA client's TLS (built on first use)."},
 		metrics.Series{Name: "lazy_hwa_client_tls_load_seconds", Help: "Time spent setting up the HWA client's TLS, summed over workers.", Scale: 1e-6},
+		metrics.Series{Name: "lazy_graph_index_loaded", Help: "Workers that have built the dependency-graph index (built on first use)."},
+		metrics.Series{Name: "lazy_graph_index_load_seconds", Help: "Time the latest build of the dependency-graph index took (reading the plan, decoding, indexing), summed over workers.", Scale: 1e-6},
+		metrics.Series{Name: "lazy_graph_index_builds_total", Help: "Builds of the dependency-graph index: the first, then one per expiry (the dependency-graph TTL)."},
 	)
 }
 
@@ -39,14 +42,18 @@ func (s *Service) Series() map[string]int64 {
 	if s.o.Simulated {
 		m["tws_simulated"] = 1
 	}
+	parts := []lazy.Stat{s.graph.Stat()} // this service's own
 	for _, l := range lazy.Stats() {
-		if l.Name != "hwa_client_tls" {
-			continue
+		if l.Name == "hwa_client_tls" { // one client per worker process
+			parts = append(parts, l)
 		}
-		if l.Loaded {
-			m["lazy_hwa_client_tls_loaded"] = 1
-		}
-		m["lazy_hwa_client_tls_load_seconds"] = int64(l.LoadSeconds * 1e6)
 	}
+	for _, l := range parts {
+		if l.Loaded {
+			m["lazy_"+l.Name+"_loaded"] = 1
+		}
+		m["lazy_"+l.Name+"_load_seconds"] = int64(l.LoadSeconds * 1e6)
+	}
+	m["lazy_graph_index_builds_total"] = int64(s.graph.Stat().Builds)
 	return m
 }

@@ -2,6 +2,7 @@ package tws
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/resync/resync/internal/cache"
+	"github.com/resync/resync/internal/executor"
 	"github.com/resync/resync/internal/hwa"
 )
 
@@ -90,12 +93,31 @@ func (s *Service) jobs(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// flow answers a job's predecessors or successors from the dependency-graph
+// index; a job the index does not hold (new since it was built, or
+// unknown) is asked of the engine, which also says 404.
 func (s *Service) flow(dir string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := mux.Vars(r)["id"]
 		depth, ok := intParam(w, r, "depth", 1, 1, 10)
 		if !ok {
 			return
+		}
+		if s.o.Client == nil {
+			fail(w, r, s.o.Logger, errNoEngine)
+			return
+		}
+		asked := time.Now()
+		g, err := s.graph.Get()
+		if errors.Is(err, executor.ErrBusy) {
+			fail(w, r, s.o.Logger, err)
+			return
+		}
+		if err == nil {
+			if nodes, ok := g.walk(id, dir == "successors", depth); ok {
+				s.writeGraph(w, r, g, asked, page{Data: nodes, Count: len(nodes)})
+				return
+			}
 		}
 		key := "job/" + id + "/" + dir + "?depth=" + strconv.Itoa(depth)
 		s.serve(w, r, key, s.o.TTL.Graph, func(ctx context.Context, c *hwa.Client) (any, error) {
@@ -109,6 +131,22 @@ func (s *Service) flow(dir string) http.HandlerFunc {
 			return page{Data: l.Results, Count: l.Count}, err
 		})
 	}
+}
+
+// writeGraph answers p, read from index g: its meta is the plan's age, and
+// its source where the index found the plan when this request built it (or
+// when that was stale), else memory.
+func (s *Service) writeGraph(w http.ResponseWriter, r *http.Request, g *graph, asked time.Time, p page) {
+	frag, err := s.fragment(p)
+	if err != nil {
+		fail(w, r, s.o.Logger, err)
+		return
+	}
+	src := cache.FromMemory
+	if g.builtAt.After(asked) || g.source == cache.FromStale {
+		src = g.source
+	}
+	writeCached(w, cache.Result{Value: frag, Source: src, FetchedAt: g.fetchedAt}, s.o.Simulated)
 }
 
 func (s *Service) jobLog(w http.ResponseWriter, r *http.Request) {

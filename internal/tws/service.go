@@ -14,6 +14,7 @@ import (
 	"github.com/resync/resync/internal/cache"
 	"github.com/resync/resync/internal/executor"
 	"github.com/resync/resync/internal/hwa"
+	"github.com/resync/resync/internal/lazy"
 )
 
 // TTLs are how long each class of data is served from the cache.
@@ -36,7 +37,10 @@ type Options struct {
 }
 
 // Service is the TTL-cached view of the engine.
-type Service struct{ o Options }
+type Service struct {
+	o     Options
+	graph *lazy.Value[*graph] // the dependency-graph index, built on first use (graph.go)
+}
 
 // New returns the service.
 func New(o Options) *Service {
@@ -49,7 +53,9 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{o: o}
+	s := &Service{o: o}
+	s.graph = s.newGraph()
+	return s
 }
 
 // Mount adds the routes under /api/v1/tws to r, each wrapped by guard (the

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ type env struct {
 	sim  *hwasim.Server
 	api  *httptest.Server
 	pool *executor.Pool
+	svc  *tws.Service
+	c    *hwa.Client
 }
 
 func setup(t *testing.T, mod func(*hwa.Config, *tws.Options)) *env {
@@ -42,10 +45,11 @@ func setup(t *testing.T, mod func(*hwa.Config, *tws.Options)) *env {
 	}
 	o.Client = c
 	r := mux.NewRouter()
-	tws.New(o).Mount(r, nil)
+	svc := tws.New(o)
+	svc.Mount(r, nil)
 	api := httptest.NewServer(r)
 	t.Cleanup(func() { api.Close(); up.Close(); sim.Close() })
-	return &env{sim: sim, api: api, pool: o.Executor}
+	return &env{sim: sim, api: api, pool: o.Executor, svc: svc, c: c}
 }
 
 type answer struct {
@@ -101,8 +105,12 @@ func TestEveryRoute(t *testing.T) {
 		"/api/v1/tws/jobs/" + job + "/successors", "/api/v1/tws/jobstreams", "/api/v1/tws/jobstreams/" + ids.JobStreams[0],
 		"/api/v1/tws/resources", "/api/v1/tws/resources/" + ids.Resources[0],
 	} {
+		first := "upstream"
+		if strings.HasSuffix(path, "/successors") {
+			first = "memory" // from the graph index the predecessors request built
+		}
 		a := e.get(t, path)
-		if a.code != 200 || len(a.doc.Data) == 0 || a.doc.Meta.Source != "upstream" || a.doc.Meta.FetchedAt == "" || a.doc.Meta.Freshness != "live" {
+		if a.code != 200 || len(a.doc.Data) == 0 || a.doc.Meta.Source != first || a.doc.Meta.FetchedAt == "" || a.doc.Meta.Freshness != "live" {
 			t.Errorf("%s: %d %s", path, a.code, a.body[:min(len(a.body), 300)])
 		}
 		if again := e.get(t, path); again.doc.Meta.Source != "memory" || !again.doc.Meta.Cached {
@@ -260,5 +268,72 @@ func TestFullExecutorIs503(t *testing.T) {
 	}
 	if a := e.get(t, "/api/v1/tws/status"); a.code != 200 {
 		t.Fatalf("after: %d %s", a.code, a.body)
+	}
+}
+
+// The dependency-graph index is built on the first predecessors or
+// successors request, not before; it answers what the engine answers, from
+// one read of the plan for every job, direction and depth.
+func TestGraphIndexBuiltOnFirstUse(t *testing.T) {
+	e := setup(t, func(c *hwa.Config, o *tws.Options) { o.Executor = executor.New(2) })
+	loaded := func() int64 { return e.svc.Series()["lazy_graph_index_loaded"] }
+	for _, path := range []string{"/api/v1/tws/status", "/api/v1/tws/jobs", "/api/v1/tws/engine"} {
+		if a := e.get(t, path); a.code != 200 {
+			t.Fatalf("%s: %d", path, a.code)
+		}
+	}
+	if loaded() != 0 || e.svc.Series()["lazy_graph_index_builds_total"] != 0 {
+		t.Fatal("the graph index was built before any dependency request")
+	}
+	jobs := e.sim.IDs().Jobs
+	e.sim.ResetCounts()
+	ids := func(raw []byte) []string {
+		var nodes []hwa.FlowNode
+		if err := json.Unmarshal(raw, &nodes); err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, n := range nodes {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	checked := 0
+	for i := 0; i < len(jobs); i += 37 {
+		for _, dir := range []string{"predecessors", "successors"} {
+			for _, depth := range []int{1, 3} {
+				a := e.get(t, "/api/v1/tws/jobs/"+jobs[i]+"/"+dir+"?depth="+strconv.Itoa(depth))
+				if a.code != 200 || a.doc.Count == nil {
+					t.Fatalf("%s %s: %d %s", jobs[i], dir, a.code, a.body)
+				}
+				got := ids(a.doc.Data)
+				var want hwa.List[hwa.FlowNode]
+				var err error
+				if dir == "predecessors" {
+					want, err = e.c.Predecessors(t.Context(), jobs[i], depth)
+				} else {
+					want, err = e.c.Successors(t.Context(), jobs[i], depth)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				wb, _ := json.Marshal(want.Results)
+				if w := ids(wb); strings.Join(got, ",") != strings.Join(w, ",") || *a.doc.Count != len(w) {
+					t.Fatalf("%s %s depth %d: index %v, engine %v", jobs[i], dir, depth, got, w)
+				}
+				checked += len(got)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no dependencies among the jobs checked")
+	}
+	if loaded() != 1 || e.svc.Series()["lazy_graph_index_builds_total"] != 1 {
+		t.Fatalf("after the dependency requests: %v", e.svc.Series())
+	}
+	// One read of the plan (400 jobs: one page) for all of them; the
+	// per-job engine calls counted are the test's own comparisons.
+	if n := e.sim.Count("/twsd/api/v2/plan/job"); n != 1 {
+		t.Fatalf("plan reads: %d, want 1", n)
 	}
 }

@@ -267,6 +267,37 @@ func TestTWSLazyClient(t *testing.T) {
 	}
 	getTWS(t, m.url("/api/v1/tws/engine"))
 	waitUntil(t, 10*time.Second, "the lazy part to be counted", func() bool { return metric("resync_lazy_hwa_client_tls_loaded") == "1" })
+	// The dependency-graph index: not built by other routes, built by the
+	// first dependency request, which then answers as the engine does.
+	getTWS(t, m.url("/api/v1/tws/status"))
+	if v := metric("resync_lazy_graph_index_loaded"); v != "" {
+		t.Fatalf("graph index built before any dependency request: loaded=%s", v)
+	}
+	job := s.ids().Jobs[123]
+	a := getTWS(t, m.url("/api/v1/tws/jobs/"+job+"/successors?depth=4"))
+	if a.code != 200 || a.doc.Meta.Source != "upstream" {
+		t.Fatalf("successors: %d %s", a.code, a.body)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/twsd/api/v2/plan/job/"+job+"/successors?depth=4", nil)
+	req.SetBasicAuth("resync", simPassword)
+	res, err := fresh.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var engine struct {
+		Count int `json:"count"`
+	}
+	json.NewDecoder(res.Body).Decode(&engine)
+	res.Body.Close()
+	if a.doc.Count == nil || *a.doc.Count != engine.Count || engine.Count == 0 {
+		t.Fatalf("successors from the index: count %v, the engine's %d", a.doc.Count, engine.Count)
+	}
+	waitUntil(t, 10*time.Second, "the graph index to be counted", func() bool {
+		return metric("resync_lazy_graph_index_loaded") == "1" && metric("resync_lazy_graph_index_builds_total") == "1"
+	})
+	if n := s.count("plan/job/" + job + "/successors"); n != 1 { // the test's own call
+		t.Fatalf("engine calls for the job's successors: %d, want only the test's own", n)
+	}
 }
 
 // Development mode without RESYNC_TWS_URL serves the embedded simulator, and says so.
