@@ -4,6 +4,8 @@ package httpapi
 
 import (
 	"net/http"
+	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -35,6 +37,11 @@ func init() {
 		})
 		r.HandleFunc("/debug/panic", func(http.ResponseWriter, *http.Request) {
 			panic("test panic")
+		})
+		// Which worker answered and how many goroutines it runs: the
+		// fault tests compare them before and after a Redis outage.
+		r.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]int{"pid": os.Getpid(), "goroutines": runtime.NumGoroutine()})
 		})
 		r.HandleFunc("/debug/alloc", func(w http.ResponseWriter, req *http.Request) {
 			mb, _ := strconv.Atoi(req.URL.Query().Get("mb"))
