@@ -65,7 +65,7 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 	}
 	if _, body := get(t, m.url("/metrics")); !strings.Contains(body, "resync_ratelimit_failed_open_total") ||
 		strings.Contains(body, "resync_ratelimit_failed_open_total 0\n") {
-		t.Errorf("/metrics does not count the requests served open:\n%s", grepLines(body, "resync_ratelimit"))
+		t.Errorf("/metrics does not count the requests served open:\n%s", strings.Join(grepLines(body, "resync_ratelimit"), "\n"))
 	}
 
 	settledStates(t, m, pids, srv.Port, before)
@@ -117,14 +117,15 @@ func (m *master) waitRedisStatus(status string) {
 	})
 }
 
-func grepLines(s, sub string) string {
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, sub) {
 			out = append(out, l)
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // TestRedisPausedLatencyBounded: redis-server frozen with SIGSTOP (its
