@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,8 @@ type Cache struct {
 	o   Options
 	mem *memory
 	sf  singleflight.Group
+	// refreshing holds the keys whose flight is under way (see Get).
+	refreshing sync.Map
 
 	hits, sharedHits, misses, fills, fillErrors, stale atomic.Uint64
 }
@@ -93,14 +96,27 @@ func (c *Cache) usable(e *Entry, now time.Time) bool {
 // Get answers key from the tiers, or fills it (once, however many ask at
 // the same time) and keeps the answer for ttl.
 func (c *Cache) Get(ctx context.Context, key string, ttl time.Duration, fill Fill) (Result, error) {
-	if e, ok := c.mem.get(key); ok && fresh(e, time.Now()) {
+	now := time.Now()
+	e, ok := c.mem.get(key)
+	if ok && fresh(e, now) {
 		c.hits.Add(1)
 		return Result{Value: e.Value, Source: FromMemory, FetchedAt: e.FetchedAt}, nil
+	}
+	// One caller refreshes an expired key; while it does, the others are
+	// served the old entry rather than queued behind the refresh — a hot
+	// key's expiry would otherwise stall every request for it at once.
+	if ok && c.usable(e, now) {
+		if _, busy := c.refreshing.Load(key); busy {
+			c.stale.Add(1)
+			return Result{Value: e.Value, Source: FromStale, FetchedAt: e.FetchedAt}, nil
+		}
 	}
 	// The fill must not die with the first caller's request: the others
 	// share it. It keeps the first caller's deadline through WithoutCancel
 	// plus the lock's bound.
 	v, err, _ := c.sf.Do(key, func() (any, error) {
+		c.refreshing.Store(key, struct{}{})
+		defer c.refreshing.Delete(key)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.LockTTL)
 		defer cancel()
 		return c.miss(fctx, key, ttl, fill)

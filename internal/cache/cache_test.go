@@ -192,3 +192,39 @@ func TestWorkersShareOneFill(t *testing.T) {
 		t.Fatalf("fills across workers: %d, want 1", calls.Load())
 	}
 }
+
+// While one caller refreshes an expired key, the others get the old entry at
+// once instead of waiting for the refresh.
+func TestExpiredKeyServesOldWhileOneRefreshes(t *testing.T) {
+	c := New(Options{StaleMax: time.Hour})
+	ctx := context.Background()
+	// A TTL of 1 ns: expired by the next Get.
+	if _, err := c.Get(ctx, "k", time.Nanosecond, func(context.Context) ([]byte, error) { return []byte("old"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan Result)
+	go func() {
+		r, _ := c.Get(ctx, "k", time.Hour, func(context.Context) ([]byte, error) {
+			close(entered)
+			<-release
+			return []byte("new"), nil
+		})
+		done <- r
+	}()
+	<-entered
+	r, err := c.Get(ctx, "k", time.Hour, func(context.Context) ([]byte, error) {
+		t.Error("a second fill while one is under way")
+		return nil, nil
+	})
+	if err != nil || string(r.Value) != "old" || r.Source != FromStale {
+		t.Fatalf("during the refresh: %q %s %v", r.Value, r.Source, err)
+	}
+	close(release)
+	if r := <-done; string(r.Value) != "new" || r.Source != FromUpstream {
+		t.Fatalf("the refresh: %q %s", r.Value, r.Source)
+	}
+	if r, _ := c.Get(ctx, "k", time.Hour, nil); string(r.Value) != "new" || r.Source != FromMemory {
+		t.Fatalf("after: %q %s", r.Value, r.Source)
+	}
+}

@@ -10,9 +10,11 @@
 //     it is an interface here so that the cache works without one (a single
 //     worker, tests).
 //   - Get coalesces: identical concurrent misses in a worker share one fill
-//     (x/sync/singleflight); across workers and hosts, one holder of the
-//     key's fill lock in tier 2 asks the engine while the others serve what
-//     they have (stale) or wait briefly for the fresh entry to appear.
+//     (x/sync/singleflight), and while an expired entry is refreshed the
+//     other callers are served it (stale) instead of waiting; across
+//     workers and hosts, one holder of the key's fill lock in tier 2 asks
+//     the engine while the others serve what they have (stale) or wait
+//     briefly for the fresh entry to appear.
 //   - Stale-if-error: when a fill fails, an entry up to StaleMax past its TTL
 //     is served instead, with its age, and Result says so.
 //

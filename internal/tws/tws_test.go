@@ -28,7 +28,7 @@ type env struct {
 	c    *hwa.Client
 }
 
-func setup(t *testing.T, mod func(*hwa.Config, *tws.Options)) *env {
+func setup(t testing.TB, mod func(*hwa.Config, *tws.Options)) *env {
 	t.Helper()
 	sim := hwasim.New(hwasim.Options{Jobs: 400, Password: "pw-secret"})
 	up := httptest.NewServer(sim.Handler())
