@@ -52,6 +52,9 @@ func mountTWS(opts *httpapi.Options, cfg config.Config, log *slog.Logger, rdb re
 			Graph: t.Cache.TTLGraph, Default: t.Cache.TTLDefault},
 		Executor: executor.New(t.ExecutorSize),
 	})
+	if err := svc.Boot(); err != nil {
+		return nil, err
+	}
 	opts.Routes = append(opts.Routes, func(r *mux.Router, g httpapi.Guards) { svc.Mount(r, g.Operator) })
 	if opts.Probes == nil {
 		opts.Probes = map[string]httpapi.Probe{}

@@ -73,6 +73,13 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Warm builds the HTTP client (its TLS set-up) now instead of on the first
+// request.
+func (c *Client) Warm() error {
+	_, err := c.http.Get()
+	return err
+}
+
 // BreakerState is the circuit breaker's state: closed, half-open or open.
 func (c *Client) BreakerState() string { return c.breaker.State().String() }
 

@@ -99,6 +99,27 @@ func (s *Service) Mount(r *mux.Router, guard func(http.Handler) http.Handler) {
 	}))
 }
 
+// Boot runs as the worker boots, before it serves. It builds nothing: the
+// HWA client's TLS and the dependency-graph index are built on first use.
+// Only a testhooks build asked for it (TESTHOOK_EAGER_LAZY=tls,graph or all)
+// builds them here, to measure what that would cost at boot.
+func (s *Service) Boot() error {
+	if s.o.Client == nil {
+		return nil
+	}
+	if eagerLazy("tls") {
+		if err := s.o.Client.Warm(); err != nil {
+			return err
+		}
+	}
+	if eagerLazy("graph") {
+		if _, err := s.graph.Get(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Check is the readiness check: failing while the breaker is open.
 func (s *Service) Check() error {
 	if s.o.Client == nil {
