@@ -154,6 +154,14 @@ func (c *Cache) miss(ctx context.Context, key string, ttl time.Duration, fill Fi
 		// rather than not at all — ask the engine.
 		if ok {
 			defer unlock()
+			// The holder before us may have stored the fresh entry and
+			// unlocked between our read of tier 2 and our lock: look again
+			// rather than ask the engine a second time in the same TTL.
+			if e, found, err := c.o.Shared.Get(ctx, key); err == nil && found && fresh(e, time.Now()) {
+				c.sharedHits.Add(1)
+				c.mem.add(key, e)
+				return Result{Value: e.Value, Source: FromShared, FetchedAt: e.FetchedAt}, nil
+			}
 		}
 		return c.fill(ctx, key, ttl, fill, stale)
 	}

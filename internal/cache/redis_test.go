@@ -62,3 +62,26 @@ func TestRedisTier(t *testing.T) {
 		t.Fatalf("fills %d, want 1", calls.Load())
 	}
 }
+
+// lateHolder is tier 2 where the previous holder of a key's lock stores its
+// fresh entry and unlocks just before we take the lock.
+type lateHolder struct{ *Redis }
+
+func (l lateHolder) TryLock(ctx context.Context, key string, ttl time.Duration) (func(), bool, error) {
+	_ = l.Set(ctx, key, &Entry{Value: []byte("theirs"), FetchedAt: time.Now(), TTL: time.Minute}, time.Hour)
+	return l.Redis.TryLock(ctx, key, ttl)
+}
+
+func TestLockTakenAfterAnotherFillDoesNotFillAgain(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rc.Close() })
+	c := New(Options{Shared: lateHolder{NewRedis(rc, "resync:cache:")}})
+	r, err := c.Get(context.Background(), "k", time.Minute, func(context.Context) ([]byte, error) {
+		t.Error("filled although the fresh entry was there once the lock was ours")
+		return []byte("ours"), nil
+	})
+	if err != nil || string(r.Value) != "theirs" || r.Source != FromShared {
+		t.Fatalf("got %q from %s, %v", r.Value, r.Source, err)
+	}
+}
