@@ -20,6 +20,7 @@ import (
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/redisclient"
 	"github.com/resync/resync/internal/redistest"
+	"github.com/resync/resync/internal/syncbuf"
 )
 
 func newClient(t *testing.T, url string) redis.UniversalClient {
@@ -160,7 +161,7 @@ func TestSpoofedForwardedFor(t *testing.T) {
 func TestRedisDown(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := newClient(t, srv.URL())
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	open := New(rdb, Options{Default: config.Rate{N: 100, Per: time.Minute}, FailOpen: true,
 		Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	closed := New(rdb, Options{Default: config.Rate{N: 100, Per: time.Minute}})
@@ -194,21 +195,4 @@ func TestRedisDown(t *testing.T) {
 	if strings.Count(logs, "redis unavailable") != 1 || strings.Count(logs, "redis is back") != 1 {
 		t.Errorf("want one line for the outage and one for its end:\n%s", logs)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
