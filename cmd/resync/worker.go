@@ -48,6 +48,7 @@ func runWorker(args []string) int {
 		log.Error("cannot set up the TWS API", "error", err)
 		return exitBoot
 	}
+	mon := mountMonitoring(&opts, cfg, log, rdb, twsAPI)
 	if cfg.Metrics.Enabled {
 		opts.Master = masterClient(control.Path(cfg.RuntimeDir))
 	}
@@ -55,8 +56,10 @@ func runWorker(args []string) int {
 	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
 	// status of every answer, 414 and 503 included.
 	handler = logging.AccessLog(log, cfg.Log, clients)(handler)
+	mon.Start()
 	err = worker.Run(cfg, worker.Options{Handler: handler, MaxHeaderBytes: httpapi.MaxHeaderBytes, Logger: log,
-		Extra: twsAPI.Series})
+		Extra: twsAPI.Series, Drain: mon.Drain})
+	mon.Drain() // a worker that stopped without a drain still hands the poller over
 	if err != nil {
 		if errors.Is(err, protocol.ErrBoot) {
 			fmt.Fprintln(os.Stderr, "resync worker:", err)

@@ -120,7 +120,7 @@ func TestDashboardInChromium(t *testing.T) {
 		"the ABEND in the list")
 	poll(`[...document.querySelectorAll("#events li")].some(li => li.dataset.type === "job_abend" && li.dataset.source === `+strconv.Quote(name)+`)`,
 		"the ABEND in the feed")
-	t.Logf("ABEND on the page %s after the simulator's change (poll every 200 ms, page every 250 ms)", time.Since(start).Round(time.Millisecond))
+	t.Logf("ABEND on the page %s after the simulator's change (poll every second, page every 250 ms)", time.Since(start).Round(time.Millisecond))
 
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {

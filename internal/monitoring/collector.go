@@ -68,6 +68,9 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c collector) Collect(ch chan<- prometheus.Metric) {
+	if c.s.off != nil {
+		return // no Redis, no plan: no series rather than zeros
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	snap, sum, m, err := c.s.state.snapshot(ctx)

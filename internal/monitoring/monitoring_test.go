@@ -24,7 +24,7 @@ import (
 )
 
 // rig is the service against the simulator through the real HWA client, on
-// miniredis, polling every 200 ms.
+// miniredis, polling every second.
 type rig struct {
 	sim *hwasim.Server
 	svc *Service
@@ -44,8 +44,8 @@ func newRig(t *testing.T) *rig {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	svc := New(Options{Redis: rdb, Source: poller.FromHWA(client), Simulated: true,
-		Config: config.MonitoringConfig{PollInterval: 200 * time.Millisecond, StuckAfter: time.Hour,
+	svc := New(Options{Redis: rdb, Source: poller.FromHWA(client, nil), Simulated: true,
+		Config: config.MonitoringConfig{PollInterval: time.Second, StuckAfter: time.Hour,
 			LockTTL: 2 * time.Second, Retention: 10000}})
 	svc.Start()
 	t.Cleanup(svc.Drain)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/dashboard/twspage"
-	"github.com/resync/resync/internal/events"
 	"github.com/resync/resync/internal/feed"
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/poller"
@@ -26,7 +25,6 @@ type Options struct {
 	Source    poller.Source
 	Simulated bool // the engine is resync's own simulator: the page and the API say so
 	Config    config.MonitoringConfig
-	Warm      func(*events.Snapshot) // the cache, warmed by each poll
 	Log       *slog.Logger
 	// Keys default to poller.KeysFor(""); tests give each run its own.
 	Keys poller.Keys
@@ -42,11 +40,14 @@ type Service struct {
 	poller  *poller.Poller
 	started time.Time
 
+	off error // why this worker monitors nothing (ErrNoRedis), nil when it does
+
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 }
 
-// New prepares the service; Start runs it.
+// New prepares the service; Start runs it. Without o.Redis it is off: no
+// poller, and every route answers 503 saying why (ErrNoRedis).
 func New(o Options) *Service {
 	if o.Keys == (poller.Keys{}) {
 		o.Keys = poller.KeysFor("")
@@ -54,12 +55,17 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	o.Config.PollInterval = testInterval(o.Config.PollInterval)
 	s := &Service{o: o, keys: o.Keys, state: &state{rdb: o.Redis, keys: o.Keys},
 		stream: feed.NewStream(o.Redis, o.Keys.Stream), hub: feed.NewHub(), started: time.Now()}
+	if o.Redis == nil {
+		s.off = ErrNoRedis
+		return s
+	}
 	if o.Source != nil {
 		s.poller = poller.New(o.Redis, o.Source, poller.Config{Interval: o.Config.PollInterval,
 			StuckAfter: o.Config.StuckAfter, Retention: int64(o.Config.Retention), LockTTL: o.Config.LockTTL,
-			Keys: o.Keys, Warm: o.Warm}, o.Log)
+			Keys: o.Keys}, o.Log)
 	}
 	return s
 }
@@ -67,6 +73,9 @@ func New(o Options) *Service {
 // Start runs the feed reader and, when there is a source, the poller
 // candidate, until Drain.
 func (s *Service) Start() {
+	if s.off != nil {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	s.wg.Add(1)
@@ -104,6 +113,10 @@ func (s *Service) Mount(r *mux.Router, g httpapi.Guards) {
 	guard := g.Operator
 	if guard == nil {
 		guard = func(h http.Handler) http.Handler { return h }
+	}
+	if s.off != nil {
+		s.mountOff(r, guard)
+		return
 	}
 	m := r.PathPrefix("/api/v1/monitoring").Subrouter()
 	get := func(path string, h http.Handler) {

@@ -27,5 +27,7 @@
 //	resync:{tws}:meta       hash: holder, token, seq, polls, errors, events,
 //	                        last poll time and duration, last error
 //	resync:{tws}:events     the event stream (MAXLEN ~ retention)
-//	resync:{tws}:lock       the poller lock (lock.go)
+//
+// The election is internal/lock's fenced lock named resync:{tws}:poller: its
+// fence is the token every write above carries.
 package poller

@@ -16,6 +16,7 @@ import (
 
 	"github.com/resync/resync/internal/batch"
 	"github.com/resync/resync/internal/events"
+	"github.com/resync/resync/internal/lock"
 )
 
 // Source snapshots the plan: one call per poll (see FromHWA).
@@ -29,8 +30,6 @@ type Config struct {
 	LockTTL    time.Duration // RESYNC_TWS_POLL_LOCK_TTL
 	Keys       Keys
 	Holder     string // who we are in the lock; host:pid when empty
-	// Warm, when set, receives each new snapshot (the cache).
-	Warm func(*events.Snapshot)
 	// Retry is how often a follower tries the lock; min(Interval, LockTTL/2) when 0.
 	Retry time.Duration
 }
@@ -42,12 +41,12 @@ func ClampInterval(d time.Duration) time.Duration {
 
 // Poller is one process's candidate for the poller role.
 type Poller struct {
-	cfg   Config
-	src   Source
-	lock  *lock
-	store *store
-	log   *slog.Logger
-	stats Stats
+	cfg    Config
+	src    Source
+	locker *lock.Locker
+	store  *store
+	log    *slog.Logger
+	stats  Stats
 }
 
 // Stats are this process's own counts (Prometheus); the deployment's are
@@ -107,9 +106,11 @@ func New(rdb redis.UniversalClient, src Source, cfg Config, log *slog.Logger) *P
 	if cfg.Retry <= 0 {
 		cfg.Retry = min(cfg.Interval, cfg.LockTTL/2)
 	}
+	// The election is internal/lock's fenced lock: its fence is the token
+	// every write of this package carries (scripts.go checks it).
 	return &Poller{cfg: cfg, src: src, log: log,
-		lock:  &lock{rdb: rdb, key: cfg.Keys.Lock, tokens: cfg.Keys.LockFence, holder: cfg.Holder, ttl: cfg.LockTTL},
-		store: &store{rdb: rdb, keys: cfg.Keys, retention: cfg.Retention}}
+		locker: lock.New(rdb, cfg.Keys.Lock, lock.Options{TTL: cfg.LockTTL, Retry: cfg.Retry, Holder: cfg.Holder}),
+		store:  &store{rdb: rdb, keys: cfg.Keys, retention: cfg.Retention}}
 }
 
 // Stats returns the poller's counters.
@@ -119,18 +120,19 @@ func (p *Poller) Stats() *Stats { return &p.stats }
 // then it releases the lock so that another takes over at once.
 func (p *Poller) Run(ctx context.Context) {
 	for ctx.Err() == nil {
-		token, err := p.lock.acquire(ctx)
-		if err != nil && ctx.Err() == nil {
-			p.log.Warn("poller: lock", "error", err)
-		}
-		if token > 0 {
+		lk, err := p.locker.TryAcquire(ctx)
+		switch {
+		case err == nil:
+			token := lk.Fence()
 			p.log.Info("poller: elected", "holder", p.cfg.Holder, "token", token)
-			err := p.lead(ctx, token)
+			err := p.lead(ctx, lk)
 			p.log.Info("poller: stepped down", "token", token, "reason", err)
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-			_ = p.lock.release(rctx, token)
+			_ = lk.Release(rctx)
 			cancel()
 			continue
+		case !errors.Is(err, lock.ErrHeld) && ctx.Err() == nil:
+			p.log.Warn("poller: lock", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -142,12 +144,22 @@ func (p *Poller) Run(ctx context.Context) {
 var errLockLost = errors.New("lock lost")
 
 // lead polls while the lock is ours; it returns why it stopped.
-func (p *Poller) lead(ctx context.Context, token int64) error {
+func (p *Poller) lead(ctx context.Context, lk *lock.Lock) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	p.stats.Leading.Store(true)
 	defer p.stats.Leading.Store(false)
-	go p.keep(ctx, cancel, token)
+	token := lk.Fence()
+	// The lock renews itself; losing it (another holder, or no renewal
+	// confirmed within the TTL) stops the lead. A write already under way
+	// is refused by the fence if a newer holder wrote first.
+	go func() {
+		select {
+		case <-lk.Lost():
+			cancel(errLockLost)
+		case <-ctx.Done():
+		}
+	}()
 
 	if err := p.store.claim(ctx, token); err != nil {
 		return p.fail(err)
@@ -187,28 +199,6 @@ func (p *Poller) fail(err error) error {
 		p.stats.Fenced.Add(1)
 	}
 	return err
-}
-
-// keep renews the lock at a third of its TTL; losing it stops the lead.
-func (p *Poller) keep(ctx context.Context, cancel context.CancelCauseFunc, token int64) {
-	t := time.NewTicker(p.cfg.LockTTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		ok, err := p.lock.renew(ctx, token)
-		if err != nil {
-			p.log.Warn("poller: renew", "error", err)
-			continue // the next renewal may still be in time; the fence guards the rest
-		}
-		if !ok {
-			cancel(errLockLost)
-			return
-		}
-	}
 }
 
 // recover finishes a poll a previous holder left half written, and returns
@@ -268,9 +258,6 @@ func (p *Poller) poll(ctx context.Context, token int64, cur *events.Snapshot) (*
 	}
 	if err := p.store.begin(ctx, token, raw); err != nil {
 		return nil, err
-	}
-	if p.cfg.Warm != nil {
-		p.cfg.Warm(next)
 	}
 	evs := events.Diff(cur, next, p.cfg.StuckAfter)
 	if err := p.appendAll(ctx, token, evs); err != nil {

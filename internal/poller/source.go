@@ -9,10 +9,15 @@ import (
 	"github.com/resync/resync/internal/hwa"
 )
 
+// Warm receives the lists each poll read from the engine: the TWS API's
+// cache (tws.Service.Warm), so that its next reads of them are hits.
+type Warm func(ctx context.Context, ws []hwa.Workstation, jobs []hwa.Job, streams []hwa.JobStream)
+
 // FromHWA snapshots the plan through the HWA client: every workstation, job
 // and job stream of the plan, each list followed through its pages. The
 // calls this costs per poll are the pages: ceil(n / page size) per list.
-func FromHWA(c *hwa.Client) Source {
+// warm, when set, gets the lists before they become a snapshot.
+func FromHWA(c *hwa.Client, warm Warm) Source {
 	return func(ctx context.Context) (*events.Snapshot, error) {
 		at := time.Now().UTC().Round(0) // no monotonic reading: the snapshot is stored and compared as JSON
 		ws, err := c.AllWorkstations(ctx, hwa.NameFilter{})
@@ -26,6 +31,9 @@ func FromHWA(c *hwa.Client) Source {
 		streams, err := c.AllJobStreams(ctx, hwa.NameFilter{})
 		if err != nil {
 			return nil, fmt.Errorf("list job streams: %w", err)
+		}
+		if warm != nil {
+			warm(ctx, ws, jobs, streams)
 		}
 		return Map(at, ws, jobs, streams), nil
 	}

@@ -17,10 +17,11 @@ import (
 )
 
 func (s *Service) engine(w http.ResponseWriter, r *http.Request) {
-	s.serve(w, r, "engine", s.o.TTL.Model, func(ctx context.Context, c *hwa.Client) (any, error) {
-		return c.EngineInfo(ctx)
-	})
+	s.serve(w, r, "engine", s.o.TTL.Model, fetchEngine)
 }
+
+// fetchEngine reads what GET /engine answers (Warm reads it too).
+func fetchEngine(ctx context.Context, c *hwa.Client) (any, error) { return c.EngineInfo(ctx) }
 
 // workstationView adds what an operator asks first: is it online.
 type workstationView struct {
@@ -85,12 +86,16 @@ func (s *Service) jobs(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("q"); v != "" {
 		f.Name = "@" + v + "@"
 	}
-	key := "jobs?" + p.key() + "&" + url.Values{"s": {f.Status}, "w": {f.Workstation}, "j": {f.JobStream},
-		"f": {f.Folder}, "n": {f.Name}}.Encode()
-	s.serve(w, r, key, s.o.TTL.JobStatus, func(ctx context.Context, c *hwa.Client) (any, error) {
+	s.serve(w, r, jobsKey(p, f), s.o.TTL.JobStatus, func(ctx context.Context, c *hwa.Client) (any, error) {
 		l, err := c.Jobs(ctx, f, p.Page)
 		return p.page(r, l.Results, l.Count), err
 	})
+}
+
+// jobsKey is the cache key of one page of a job list (Warm fills the first).
+func jobsKey(p pageParams, f hwa.JobFilter) string {
+	return "jobs?" + p.key() + "&" + url.Values{"s": {f.Status}, "w": {f.Workstation}, "j": {f.JobStream},
+		"f": {f.Folder}, "n": {f.Name}}.Encode()
 }
 
 // flow answers a job's predecessors or successors from the dependency-graph

@@ -137,6 +137,9 @@ func (s *Service) Cache() *cache.Cache { return s.o.Cache }
 // Executor is the service's bounded executor (for its metrics).
 func (s *Service) Executor() *executor.Pool { return s.o.Executor }
 
+// keyPrefix namespaces the service's cache keys (v1: the fragment's shape).
+const keyPrefix = "tws:v1:"
+
 // fetch reads the engine for one answer.
 type fetch func(ctx context.Context, c *hwa.Client) (any, error)
 
@@ -146,7 +149,7 @@ func (s *Service) cached(ctx context.Context, key string, ttl time.Duration, f f
 	if s.o.Client == nil {
 		return cache.Result{}, errNoEngine
 	}
-	return s.o.Cache.Get(ctx, "tws:v1:"+key, ttl, func(ctx context.Context) ([]byte, error) {
+	return s.o.Cache.Get(ctx, keyPrefix+key, ttl, func(ctx context.Context) ([]byte, error) {
 		v, err := f(ctx, s.o.Client)
 		if err != nil {
 			return nil, noStaleFor(err)
