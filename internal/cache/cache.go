@@ -205,20 +205,24 @@ func (c *Cache) fill(ctx context.Context, key string, ttl time.Duration, fill Fi
 		}
 		return Result{}, err
 	}
-	at := time.Now()
-	c.Put(ctx, key, v, ttl)
-	return Result{Value: v, Source: FromUpstream, FetchedAt: at}, nil
+	e := c.put(ctx, key, v, ttl)
+	return Result{Value: v, Source: FromUpstream, FetchedAt: e.FetchedAt}, nil
 }
 
 // Put stores value under key for ttl in both tiers, fresh or not what is
 // there: a producer that read the engine anyway (the monitoring poller)
 // refreshes the entries, so that readers keep hitting between its rounds.
 func (c *Cache) Put(ctx context.Context, key string, value []byte, ttl time.Duration) {
+	c.put(ctx, key, value, ttl)
+}
+
+func (c *Cache) put(ctx context.Context, key string, value []byte, ttl time.Duration) *Entry {
 	e := &Entry{Value: value, FetchedAt: time.Now(), TTL: ttl}
 	c.mem.add(key, e)
 	if c.o.Shared != nil {
 		_ = c.o.Shared.Set(ctx, key, e, ttl+c.o.StaleMax) // tier 2 failing only costs sharing
 	}
+	return e
 }
 
 // ErrNoStale, wrapped by a fill's error, says that no stale answer may stand
