@@ -27,6 +27,7 @@ func CorrelationID(ctx context.Context) string {
 // deadline (see serveWithin). One middleware, one
 // r.WithContext: each copies the whole request.
 func begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
+	dl := newDeadlines(d)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderCorrelationID)
 		if id == "" || len(id) > 128 {
@@ -36,7 +37,7 @@ func begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
 		if !protect(w, r, bodyTimeout) {
 			return
 		}
-		serveWithin(context.WithValue(r.Context(), ctxKey{}, id), d, next, w, r)
+		serveWithin(newReqCtx(r.Context(), id), dl, next, w, r)
 	})
 }
 

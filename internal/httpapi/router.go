@@ -57,9 +57,13 @@ func New(o Options) http.Handler {
 	r := mux.NewRouter()
 	h := &health{started: time.Now(), checks: o.Checks, probes: o.Probes}
 	api := r.PathPrefix("/api/v1").Subrouter()
-	api.HandleFunc("/health/live", h.live).Methods(http.MethodGet, http.MethodHead)
-	api.HandleFunc("/health/ready", h.ready).Methods(http.MethodGet, http.MethodHead)
-	api.HandleFunc("/health/startup", h.startup).Methods(http.MethodGet, http.MethodHead)
+	exact := &exactRoutes{paths: map[string]http.Handler{}, next: r}
+	for path, serve := range map[string]http.HandlerFunc{
+		"/health/live": h.live, "/health/ready": h.ready, "/health/startup": h.startup,
+	} {
+		api.HandleFunc(path, serve).Methods(http.MethodGet, http.MethodHead)
+		exact.paths["/api/v1"+path] = serve
+	}
 	if o.Limit != nil {
 		r.Use(o.Limit)
 	}
@@ -78,7 +82,7 @@ func New(o Options) http.Handler {
 		writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 	})
 
-	var handler http.Handler = r
+	var handler http.Handler = exact
 	handler = recoverPanics(o.Logger, handler)
 	handler = limits(handler)
 	handler = begin(o.Timeout, o.BodyTimeout, handler)
