@@ -58,7 +58,13 @@ type Server struct {
 	mux  *http.ServeMux
 }
 
-// New generates the plan and, if o.Tick > 0, starts advancing it; Close stops that.
+// New starts generating the plan and, if o.Tick > 0, advancing it; Close
+// stops that. It returns before the plan is built (about 20 ms for 2000
+// jobs): the build holds the plan's lock, so every read of the plan — an API
+// answer, Tick, IDs — waits for it, and a master that embeds the simulator
+// starts its workers meanwhile. Waiting, not 503 while warming: a client
+// counts a 503 towards its circuit breaker and would show an engine fault
+// that is none; its first answer is only a little slower.
 func New(o Options) *Server {
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -76,13 +82,20 @@ func New(o Options) *Server {
 		o.TickPlan = time.Minute
 	}
 	s := &Server{
-		opts: o, plan: newPlan(o.Seed, o.Jobs, o.TickPlan, time.Now().Truncate(time.Second)),
-		knobs: o.Knobs, krnd: rand.New(rand.NewPCG(o.Seed, 7)),
+		opts: o, knobs: o.Knobs, krnd: rand.New(rand.NewPCG(o.Seed, 7)),
 		counts: map[string]int64{}, stop: make(chan struct{}),
 	}
-	// Start a little into the day, so that a fresh simulator already shows
-	// jobs running, done and failed.
-	s.Tick(30)
+	start := time.Now().Truncate(time.Second)
+	s.mu.Lock() // unlocked by the build: a locked RWMutex belongs to no goroutine
+	go func() {
+		defer s.mu.Unlock()
+		s.plan = newPlan(o.Seed, o.Jobs, o.TickPlan, start)
+		// Start a little into the day, so that a fresh simulator already
+		// shows jobs running, done and failed.
+		for range 30 {
+			s.plan.step()
+		}
+	}()
 	s.routes()
 	if o.Tick > 0 {
 		go s.run(o.Tick)
