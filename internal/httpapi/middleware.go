@@ -14,6 +14,11 @@ import (
 // HeaderCorrelationID is read from the request or generated, and echoed.
 const HeaderCorrelationID = "X-Correlation-ID"
 
+// correlationKey is its canonical form, the key in an http.Header map:
+// Header.Get and Set canonicalise a name on every call, and this one, not
+// being among net/http's common headers, cost a new string each time.
+var correlationKey = http.CanonicalHeaderKey(HeaderCorrelationID)
+
 type ctxKey struct{}
 
 // CorrelationID returns the request's correlation id.
@@ -29,11 +34,14 @@ func CorrelationID(ctx context.Context) string {
 func begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
 	dl := newDeadlines(d)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(HeaderCorrelationID)
+		var id string
+		if v := r.Header[correlationKey]; len(v) > 0 {
+			id = v[0]
+		}
 		if id == "" || len(id) > 128 {
 			id = newID()
 		}
-		w.Header().Set(HeaderCorrelationID, id)
+		w.Header()[correlationKey] = []string{id}
 		if !protect(w, r, bodyTimeout) {
 			return
 		}

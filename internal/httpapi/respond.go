@@ -6,6 +6,8 @@ import (
 	"strconv"
 )
 
+var jsonType = []string{"application/json"}
+
 // writeJSON answers with v as JSON, with a Content-Length, so that keep-alive
 // clients need no chunked framing.
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -15,8 +17,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	}
 	b = append(b, '\n')
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Type"] = jsonType // canonical keys, assigned: Set would check each
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
 }
