@@ -123,7 +123,7 @@ func (r *results) markdown() string {
 		"ratios are against the plain server of the same run.\n\n", workersOf(R), procsOf(R), r.rounds, r.duration)
 	w("**Machine:** %s, %d CPUs, %.0f GB, Linux %s, %s; load from wrk %s (%d threads, %d connections, never retrying) on the same CPUs. ",
 		m.cpu, m.cpus, m.memGB, m.kernel, runtime.Version(), m.wrk, 2, 64)
-	w("Load average %s at the start and %s at the end", m.loadBefore, m.loadAfter)
+	w("Load average %s at the start, %s at the start of each round, and %s at the end", m.loadBefore, strings.Join(r.loads, "; "), m.loadAfter)
 	if shared(m.loadBefore) {
 		w(": **the machine was shared** with other builds and tests during the run, so absolute figures are noisy; ratios within a round are steadier")
 	}
@@ -158,7 +158,9 @@ func (r *results) markdown() string {
 	if T := r.tws; len(T["resync"]) > 0 {
 		TR, TP, TG := T["resync"], T["plain"], T["gunicorn"]
 		w("### The cached TWS status, `GET %s`\n\n", twsPath)
-		w("resync answers from its cache in front of the embedded HWA simulator (development mode); the plain server and the FastAPI app "+
+		w("resync answers from its cache in front of the embedded HWA simulator (development mode), with "+
+			"`RESYNC_RATE_LIMIT_DEFAULT=0/1m`: its default limit, 100 requests a minute per client and route, would refuse almost all "+
+			"of one load client's requests; the plain server and the FastAPI app "+
 			"serve the %d-byte answer resync gave, from memory: for them it costs nothing to compute.\n\n", r.twsBytes)
 		w("| | resync | plain net/http | gunicorn + uvicorn | resync ÷ plain | resync ÷ gunicorn |\n|---|---|---|---|---|---|\n")
 		trow := func(name string, f func(steadyResult) float64, format func(float64) string) {
