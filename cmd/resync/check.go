@@ -55,6 +55,10 @@ func check(args, environ []string, stdout, stderr io.Writer) int {
 		}
 		return exitFail
 	}
+	if err := cfg.SharedStateError(); err != nil { // valid values, but resync serve would refuse them
+		fmt.Fprintln(stderr, "resync check:", err)
+		return exitFail
+	}
 	cfg.Write(stdout)
 	return exitOK
 }

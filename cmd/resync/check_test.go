@@ -25,7 +25,7 @@ func runCheckWith(t *testing.T, environ []string, args ...string) (code int, std
 
 func TestCheckValid(t *testing.T) {
 	path := writeEnvFile(t, "RESYNC_WORKERS=3\nRESYNC_ADMIN_TOKEN=hunter2hunter2\n")
-	code, out, errOut := runCheckWith(t, []string{"RESYNC_MODE=production"}, "--env-file", path)
+	code, out, errOut := runCheckWith(t, []string{"RESYNC_MODE=production", "RESYNC_REDIS_URL=redis://127.0.0.1:6379/0"}, "--env-file", path)
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -50,6 +50,20 @@ func TestCheckErrors(t *testing.T) {
 		path + `:3: RESYNC_LOGLEVEL="debug": unknown setting; did you mean RESYNC_LOG_LEVEL?` + "\n"
 	if errOut != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, want)
+	}
+}
+
+// Production without a Redis: every value is valid, but resync serve would
+// refuse to start, so check fails and names the setting.
+func TestCheckProductionNeedsRedis(t *testing.T) {
+	path := writeEnvFile(t, "RESYNC_MODE=production\n")
+	code, out, errOut := runCheckWith(t, nil, "--env-file", path)
+	if code != exitFail || out != "" || !strings.Contains(errOut, "RESYNC_REDIS_URL is empty") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	path = writeEnvFile(t, "RESYNC_MODE=production\nRESYNC_REDIS_URL=embedded\n")
+	if code, _, errOut := runCheckWith(t, nil, "--env-file", path); code != exitOK {
+		t.Errorf("RESYNC_REDIS_URL=embedded: exit %d, stderr %q", code, errOut)
 	}
 }
 
@@ -100,7 +114,7 @@ func TestCheckUsage(t *testing.T) {
 
 // TestRunCheck drives the real entry point with the process environment.
 func TestRunCheck(t *testing.T) {
-	path := writeEnvFile(t, "RESYNC_MODE=production\n")
+	path := writeEnvFile(t, "RESYNC_MODE=production\nRESYNC_REDIS_URL=redis://127.0.0.1:6379/0\n")
 	t.Setenv("RESYNC_ENV_FILE", "/does/not/matter")
 	if code := runCheck([]string{"--env-file", path}); code != exitOK {
 		t.Errorf("runCheck valid file: exit %d", code)

@@ -59,6 +59,7 @@ func runDoctorWith(args, environ []string, stdout, stderr io.Writer) int {
 			f.UnitMemory = unitMemory()
 		}
 		f.StatusErr = err
+		f.Redis = doctorRedis(context.Background(), f.Config)
 	}
 
 	fmt.Fprintf(stdout, "resync doctor: configuration from %s, %d cores\n", f.EnvFile, f.CPUs)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/internal/embedredis"
 )
 
 func runDoctorTest(t *testing.T, environ []string, args ...string) (int, string) {
@@ -39,7 +40,7 @@ func TestDoctorWithoutMaster(t *testing.T) {
 		"configuration from " + env,
 		"✓ mode: RESYNC_MODE=production\n",
 		"✓ workers: 2 workers for",
-		"✗ redis: not configured — fix: ",
+		"✗ redis: RESYNC_REDIS_URL is empty, and RESYNC_MODE=production needs a Redis",
 		"✗ memory limit: no running master to inspect — fix: ",
 		"✓ health /api/v1/health/live: ",
 		"load profile: unknown (no running master",
@@ -86,5 +87,23 @@ func TestDoctorAsksTheMaster(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, control.SocketName)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The Redis line PINGs the embedded store where a master serves it.
+func TestDoctorPingsEmbeddedRedis(t *testing.T) {
+	dir := t.TempDir()
+	env := writeEnvFile(t, "RESYNC_MODE=development\n")
+	environ := []string{"RESYNC_ENV_FILE=" + env, "RESYNC_RUNTIME_DIR=" + dir}
+	if _, out := runDoctorTest(t, environ, "--url", healthServer(t).URL); !strings.Contains(out, "✗ redis: embedded (single host) at unix://") {
+		t.Errorf("no master, no store: want the Redis line to fail:\n%s", out)
+	}
+	s, err := embedredis.Start(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, out := runDoctorTest(t, environ, "--url", healthServer(t).URL); !strings.Contains(out, "✓ redis: embedded (single host): PONG in ") {
+		t.Errorf("the store serves: want the Redis line to pass:\n%s", out)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/doctor"
+	"github.com/resync/resync/internal/embedredis"
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/ratelimit"
 	"github.com/resync/resync/internal/redisclient"
@@ -18,7 +20,7 @@ import (
 )
 
 // embeddedNote is what the log and readiness say of the master's embedded store.
-const embeddedNote = "embedded store in the master, for development only: not for production (set RESYNC_REDIS_URL)"
+const embeddedNote = "embedded (single host): the master's in-memory store, not for production — set RESYNC_REDIS_URL to a Redis every host shares"
 
 // envEmbedded marks, in the environment the master gives its workers, that
 // RESYNC_REDIS_URL points at the master's embedded store.
@@ -74,4 +76,28 @@ func mountShared(opts *httpapi.Options, cfg config.Config, rdb redis.UniversalCl
 		r.HandleFunc("/api/v1/auth/login", auth.Login).Methods(http.MethodPost)
 		r.HandleFunc("/api/v1/auth/logout", auth.Logout).Methods(http.MethodPost)
 	})
+}
+
+// doctorRedis PINGs the Redis the workers use — the master's embedded store
+// at its socket when the configuration asks for that — for resync doctor.
+func doctorRedis(ctx context.Context, cfg config.Config) doctor.RedisFacts {
+	if err := cfg.SharedStateError(); err != nil {
+		return doctor.RedisFacts{Refused: err}
+	}
+	rc := cfg.Redis
+	f := doctor.RedisFacts{Embedded: cfg.EmbeddedRedis()}
+	if f.Embedded {
+		rc.URL = "unix://" + embedredis.Path(cfg.RuntimeDir)
+	}
+	rc.PoolMin = 0 // one PING: no idle connections to keep
+	f.Where = redisclient.Redacted(rc.URL)
+	rdb, err := redisclient.New(rc)
+	if err != nil {
+		f.Err = err
+		return f
+	}
+	defer rdb.Close()
+	r := redisclient.Ping(ctx, rdb)
+	f.Latency, f.Err = r.Latency, r.Err
+	return f
 }

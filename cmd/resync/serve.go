@@ -34,7 +34,7 @@ func runServe(args []string) int {
 	if *envFile != "" {
 		environ = append(environ, "RESYNC_ENV_FILE="+*envFile)
 	}
-	cfg, err := config.Load(environ)
+	cfg, err := loadServeConfig(environ)
 	if err != nil {
 		printErrors("resync", err)
 		return exitFail
@@ -102,6 +102,11 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 		return err
 	}
 	defer sim.Close()
+	store := &embeddedRedis{runtimeDir: cfg.RuntimeDir, log: log}
+	if _, _, err := store.apply(cfg); err != nil { // at start when wanted, so that a failure stops the start
+		return err
+	}
+	defer store.Close()
 
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, master.Signals...)
@@ -112,8 +117,8 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 		// recycling works and a reload may turn RESYNC_METRICS on.
 		Monitor:    monitor.New("/proc"),
 		Config:     cfg,
-		Spawner:    &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim},
-		Load:       func() (config.Config, error) { return config.Load(environ) },
+		Spawner:    &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim, redis: store},
+		Load:       func() (config.Config, error) { return loadServeConfig(environ) },
 		Notes:      notes,
 		Calls:      calls,
 		Signals:    sigs,

@@ -27,13 +27,18 @@ type spawner struct {
 	socks        []*listen.Socket
 	notifySocket string
 	logs         *logging.Master
-	sim          *embeddedSim // development without an engine: the workers' engine
+	sim          *embeddedSim   // development without an engine: the workers' engine
+	redis        *embeddedRedis // no RESYNC_REDIS_URL: the workers' Redis
 }
 
 // relayGrace bounds how long an exit waits for the worker's last output.
 const relayGrace = 5 * time.Second
 
 func (s *spawner) Spawn(gen int, cfg config.Config) (master.Proc, error) {
+	cfg, redisEnv, err := s.redis.apply(cfg) // before any pipe is open
+	if err != nil {
+		return nil, err
+	}
 	fds := make([]int, 0, len(s.socks)+1)
 	for _, sock := range s.socks {
 		fd, err := sock.FD()
@@ -66,6 +71,7 @@ func (s *spawner) Spawn(gen int, cfg config.Config) (master.Proc, error) {
 	}
 	cfg, simEnv := s.sim.apply(cfg)
 	extra = append(extra, simEnv...)
+	extra = append(extra, redisEnv...)
 	for _, kv := range cfg.Environ() {
 		if !strings.HasPrefix(kv, "RESYNC_ENV_FILE=") {
 			extra = append(extra, kv)

@@ -12,7 +12,7 @@ import (
 // (RESYNC_REDIS_*), the rate limits kept there (RESYNC_RATE_LIMIT_*) and the
 // admin sessions kept there (RESYNC_ADMIN_USER, RESYNC_SESSION_*).
 type RedisConfig struct {
-	URL          string        // RESYNC_REDIS_URL; "" = no shared state
+	URL          string        // RESYNC_REDIS_URL; "" or "embedded" = the master's embedded store (see Embedded)
 	Required     bool          // RESYNC_REDIS_REQUIRED: an outage makes /health/ready 503
 	PoolMin      int           // RESYNC_REDIS_POOL_MIN_SIZE: idle connections kept per worker
 	PoolMax      int           // RESYNC_REDIS_POOL_MAX_SIZE: connections at most per worker
@@ -78,8 +78,30 @@ func rate(field func(*Config) *Rate) codec {
 var redisURLSchemes = []string{"redis://", "rediss://", "unix://",
 	"redis+sentinel://", "rediss+sentinel://", "redis+cluster://", "rediss+cluster://"}
 
+// EmbeddedRedis is the RESYNC_REDIS_URL value that asks for the master's
+// embedded store in any mode — production's explicit opt-in for one host.
+const EmbeddedRedis = "embedded"
+
+// EmbeddedRedis says whether the workers use the master's embedded store
+// (internal/embedredis): RESYNC_REDIS_URL=embedded, or empty in development.
+func (c Config) EmbeddedRedis() bool {
+	return c.Redis.URL == EmbeddedRedis || (c.Redis.URL == "" && c.Mode != "production")
+}
+
+// SharedStateError refuses production mode without a Redis: its rate limits,
+// locks and sessions must hold across hosts and restarts. Start and reload
+// refuse it; resync check and resync doctor report it.
+func (c Config) SharedStateError() error {
+	if c.Mode != "production" || c.Redis.URL != "" {
+		return nil
+	}
+	return errors.New("RESYNC_REDIS_URL is empty, and RESYNC_MODE=production needs a Redis shared by every worker " +
+		"and host for the rate limits, locks and sessions: set RESYNC_REDIS_URL=redis://127.0.0.1:6379/0 " +
+		"(apt install redis-server), or RESYNC_REDIS_URL=embedded to keep them in this one host's master, in memory")
+}
+
 func checkRedisURL(v string) error {
-	if v == "" {
+	if v == "" || v == EmbeddedRedis {
 		return nil
 	}
 	for _, s := range redisURLSchemes {
@@ -87,7 +109,7 @@ func checkRedisURL(v string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("must start with one of %s", strings.Join(redisURLSchemes, ", "))
+	return fmt.Errorf("must be %s or start with one of %s", EmbeddedRedis, strings.Join(redisURLSchemes, ", "))
 }
 
 func checkBcrypt(v string) error {
@@ -107,7 +129,8 @@ func init() {
 		{key: "RESYNC_REDIS_URL", def: "", group: "Redis", secret: true,
 			doc: "shared state for every worker and host: redis://[user:pass@]host:6379/0, rediss:// (TLS), unix:///run/redis/redis.sock, " +
 				"redis+sentinel://host1:26379,host2:26379/mymaster, redis+cluster://host1:6379,host2:6379; " +
-				"empty = no shared state: no rate limits, sessions or login. With apt's redis-server: redis://127.0.0.1:6379/0",
+				"empty = in development, an embedded store in the master (one host, in memory, not for production; production refuses to start); " +
+				"embedded = that store in any mode. With apt's redis-server: redis://127.0.0.1:6379/0",
 			codec: text(func(c *Config) *string { return &redis(c).URL }, checkRedisURL)},
 		{key: "RESYNC_REDIS_REQUIRED", def: "false", group: "Redis",
 			doc:   "true: a Redis outage makes /api/v1/health/ready 503; false: readiness shows it degraded and stays 200",

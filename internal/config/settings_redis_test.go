@@ -26,7 +26,8 @@ func init() {
 		{"RESYNC_REDIS_URL", "redis://:pw@10.0.0.5:6379/0", "redis://:pw@10.0.0.5:6379/0", ""},
 		{"RESYNC_REDIS_URL", "unix:///run/redis/redis.sock", "unix:///run/redis/redis.sock", ""},
 		{"RESYNC_REDIS_URL", "redis+sentinel://a:26379,b:26379/mymaster", "redis+sentinel://a:26379,b:26379/mymaster", ""},
-		{"RESYNC_REDIS_URL", "10.0.0.5:6379", "", "must start with one of redis://"},
+		{"RESYNC_REDIS_URL", "embedded", "embedded", ""},
+		{"RESYNC_REDIS_URL", "10.0.0.5:6379", "", "must be embedded or start with one of redis://"},
 		{"RESYNC_REDIS_REQUIRED", "yes", "true", ""},
 		{"RESYNC_REDIS_REQUIRED", "maybe", "", "must be true or false"},
 		{"RESYNC_REDIS_POOL_MIN_SIZE", "0", "0", ""},
@@ -56,4 +57,29 @@ func init() {
 		{"RESYNC_ADMIN_PASSWORD_HASH", "hunter2", "", "must be a bcrypt hash"},
 		{"RESYNC_SESSION_TTL", "30m", "1800s", ""},
 	}...)
+}
+
+// Which configurations get the embedded store, and which production refuses.
+func TestEmbeddedRedis(t *testing.T) {
+	for _, tc := range []struct {
+		mode, url        string
+		embedded, refuse bool
+	}{
+		{"development", "", true, false},
+		{"development", "embedded", true, false},
+		{"development", "redis://127.0.0.1:6379/0", false, false},
+		{"production", "", false, true},
+		{"production", "embedded", true, false},
+		{"production", "redis://127.0.0.1:6379/0", false, false},
+	} {
+		c := Default()
+		c.Mode, c.Redis.URL = tc.mode, tc.url
+		err := c.SharedStateError()
+		if c.EmbeddedRedis() != tc.embedded || (err != nil) != tc.refuse {
+			t.Errorf("%s %q: embedded %v, refusal %v", tc.mode, tc.url, c.EmbeddedRedis(), err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "RESYNC_REDIS_URL") {
+			t.Errorf("the refusal does not name the setting: %v", err)
+		}
+	}
 }

@@ -25,6 +25,8 @@ type Facts struct {
 	MemLimitErr error  // could not read the master's cgroup
 	UnitMemory  string // the unit's MemoryMax=/MemoryHigh= as systemd reports them, "" if none
 
+	Redis RedisFacts // what a PING of the workers' Redis found
+
 	BaseURL string       // http://host:port of the running service
 	Client  *http.Client // for the health endpoints
 }
@@ -98,21 +100,6 @@ func checkWorkers(f Facts) Result {
 		r.Fix = fmt.Sprintf("set RESYNC_WORKERS=auto or at most %d (2 × cores + 1): more workers only cost memory", top)
 	}
 	return r
-}
-
-// Redis has no settings yet: resync keeps rate limits, locks and the session
-// cache per host. That is fine on a development host, not on a deployed one.
-func checkRedis(f Facts) Result {
-	return productionOnly(f, "redis", "not configured",
-		"configure Redis for shared rate limits, locks and cache; this resync version has no Redis settings yet, so run one host or accept per-host limits")
-}
-
-// productionOnly is a check that only a production host fails.
-func productionOnly(f Facts, name, detail, fix string) Result {
-	if production(f) {
-		return Result{Name: name, Detail: detail, Fix: fix}
-	}
-	return Result{Name: name, OK: true, Detail: detail + " (needed in production only)"}
 }
 
 func checkMemory(f Facts) Result {

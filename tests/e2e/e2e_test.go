@@ -492,7 +492,8 @@ func noTestRoutes(t *testing.T) {
 }
 
 // doctor runs `resync doctor` as an administrator would, in production mode:
-// it must fail (no Redis settings exist yet) and say so line by line.
+// with no RESYNC_REDIS_URL it must fail (resync serve would refuse it) and
+// say so line by line.
 func doctor(t *testing.T, c *container) {
 	c.must("sh", "-c", "cp /etc/resync/env /tmp/env.doctor && echo RESYNC_MODE=production >> /etc/resync/env")
 	defer c.must("cp", "/tmp/env.doctor", "/etc/resync/env")
@@ -501,7 +502,7 @@ func doctor(t *testing.T, c *container) {
 	if err == nil {
 		t.Error("resync doctor succeeded in production mode without Redis")
 	}
-	for _, want := range []string{"✓ mode: RESYNC_MODE=production", "✓ workers: ", "✗ redis: not configured — fix: ", "✗ tokens: ",
+	for _, want := range []string{"✓ mode: RESYNC_MODE=production", "✓ workers: ", "✗ redis: RESYNC_REDIS_URL is empty, and RESYNC_MODE=production needs a Redis", "✗ tokens: ",
 		"memory limit: ", "✓ health /api/v1/health/live: ", "✓ metrics: ", "load profile: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("resync doctor output lacks %q", want)

@@ -55,6 +55,10 @@ func startMaster(t *testing.T, o opts) *master {
 		// Off unless a test wants it: under load it would put thousands of
 		// lines a second into the log the test searches.
 		"RESYNC_ACCESS_LOG=off",
+		// Off unless a test wants it (o.env comes later and wins): with no
+		// RESYNC_REDIS_URL the embedded store makes the 100/1m default exact
+		// across workers, and tests that send more would meet 429s.
+		"RESYNC_RATE_LIMIT_DEFAULT=0/1m",
 	}
 	if o.watchdog > 0 {
 		env = append(env, fmt.Sprintf("WATCHDOG_USEC=%d", o.watchdog.Microseconds()))

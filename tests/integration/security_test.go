@@ -144,7 +144,8 @@ func TestAccessThroughSameHostProxy(t *testing.T) {
 // Production with no token: closed to everyone, direct or proxied, and the
 // answer names the setting; start warned.
 func TestProductionWithoutTokenRefusesEveryone(t *testing.T) {
-	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_MODE=production"}})
+	// Production needs a Redis; the embedded one is enough here.
+	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_MODE=production", "RESYNC_REDIS_URL=embedded"}})
 	m.waitReady(false)
 	m.waitLog(`production mode without credentials: admin and operator endpoints are closed`, 10*time.Second)
 	proxy := startNginx(t, m.addr)
