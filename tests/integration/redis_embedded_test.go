@@ -22,7 +22,11 @@ func TestEmbeddedRedis(t *testing.T) {
 	hash, _ := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	m := startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_RATE_LIMIT_DEFAULT=20/1h",
 		"RESYNC_ADMIN_TOKEN=tok", "RESYNC_ADMIN_USER=admin", "RESYNC_ADMIN_PASSWORD_HASH=" + string(hash),
-		"RESYNC_RATE_LIMIT_AUTH=50/1m", "RESYNC_SESSION_TTL=3s"}})
+		"RESYNC_RATE_LIMIT_AUTH=50/1m", "RESYNC_SESSION_TTL=3s",
+		// miniredis runs each script under one lock, ~1 ms a call here and
+		// ten times that under -race: a burst of 60 would queue past the
+		// 200 ms default and fail open. This test is about exactness.
+		"RESYNC_REDIS_READ_TIMEOUT=5s", "RESYNC_REDIS_WRITE_TIMEOUT=5s"}})
 	m.waitReady(false)
 	m.waitLog(`no RESYNC_REDIS_URL: rate limits, locks and sessions are kept in an embedded store in the master`, 10*time.Second)
 
