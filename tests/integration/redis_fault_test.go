@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -54,14 +55,25 @@ func TestRedisKilledUnderLoad(t *testing.T) {
 	srv.Restart()
 	m.waitRedisStatus("ok")
 	l.waitServed(t, 300)
-	expectEnforced(t, m.addr, "198.51.100.3")
+	// Enforced again, within a deadline: a worker may still hold a pooled
+	// connection from before the kill, whose first use fails (open).
+	tries := 0
+	waitUntil(t, 10*time.Second, "limits enforced again", func() bool {
+		tries++
+		return fmt.Sprint(loginStatuses(t, m.addr, fmt.Sprintf("198.51.100.%d", 100+tries), 6)) == "[404 404 404 404 404 429]"
+	})
+	r := l.stop()
 	l.expectNoFailures(t)
+	t.Logf("limits enforced again after %d tries", tries)
 
-	// One line per worker when the outage begins and one when it ends.
+	// Logged per incident, not per request: a line when the outage begins
+	// and one when it ends, per worker (twice if a stale pooled connection
+	// makes one more failure just after Redis returned), against the
+	// hundreds of requests served open.
 	logs := m.log.String()
 	down, back := strings.Count(logs, "rate limiter: redis unavailable"), strings.Count(logs, "rate limiter: redis is back")
-	if down < 1 || down > len(pids) || back < 1 || back > len(pids) {
-		t.Errorf("outage logged %d times, its end %d times; want 1..%d each", down, back, len(pids))
+	if down < 1 || down > 2*len(pids) || back < 1 || back > 2*len(pids) {
+		t.Errorf("outage logged %d times, its end %d times, for %d requests; want 1..%d each", down, back, r.OK, 2*len(pids))
 	}
 	if _, body := get(t, m.url("/metrics")); !strings.Contains(body, "resync_ratelimit_failed_open_total") ||
 		strings.Contains(body, "resync_ratelimit_failed_open_total 0\n") {
