@@ -74,9 +74,15 @@
 // # Ordering and back-pressure
 //
 // All sinks are written under one mutex, whole records only, so lines never
-// tear or interleave; records of one worker keep their order. Writes are
-// synchronous: a slow journald or disk slows the relay down, the worker's
-// pipe fills, and the worker's log calls block. Nothing is queued in memory
-// beyond the relay's bounded buffers, and nothing is dropped. The master's
-// own log calls wait at most for the record being written.
+// tear or interleave; records of one worker keep their order. File and
+// stderr writes are synchronous: a slow disk slows the relay down, the
+// worker's pipe fills, and the worker's log calls block. Nothing is dropped.
+//
+// journald is the exception, because the master must outlive a journald that
+// stops reading (WatchdogSec would kill a master stuck in a log call): under
+// the mutex, records are only handed to a bounded queue (journalQueue) that
+// one goroutine sends. A relay waits up to a second for room, so a slow
+// journald still slows workers down; a full queue drops records, and when it
+// has emptied one warning says how many. The master's own log calls never
+// wait on journald.
 package logging

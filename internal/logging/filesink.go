@@ -85,21 +85,21 @@ func (f *fileSink) write(b []byte, now time.Time) *entry {
 }
 
 // rotate is USR1: lumberjack moves the file aside and opens a new one.
-func (f *fileSink) rotate(now time.Time) *entry {
+// lumberjack names a backup after the current millisecond and renames over
+// an existing one: a USR1 in the same millisecond as a size rotation would
+// overwrite that backup. Then rotate does nothing and says busy, and the
+// caller tries again in the next millisecond, without the master's mutex.
+func (f *fileSink) rotate(now time.Time) (notice *entry, busy bool) {
 	if f.failing {
-		return nil // the next write after the retry interval reopens anyway
+		return nil, false // the next write after the retry interval reopens anyway
 	}
-	// lumberjack names a backup after the current millisecond and renames
-	// over an existing one: a USR1 in the same millisecond as a size rotation
-	// would overwrite that backup. Wait for the next millisecond instead.
-	for f.backupExists(now) {
-		time.Sleep(time.Millisecond)
-		now = time.Now()
+	if f.backupExists(now) {
+		return nil, true
 	}
 	if err := f.lj.Rotate(); err != nil {
-		return f.fail(err, now, 0)
+		return f.fail(err, now, 0), false
 	}
-	return nil
+	return nil, false
 }
 
 func (f *fileSink) backupExists(now time.Time) bool {

@@ -14,7 +14,8 @@ import (
 )
 
 // journalSocket is journald's native socket. Tests point it at their own
-// unixgram socket; it is deliberately not configurable from outside.
+// unixgram socket (binaries built with -tags testhooks: TESTHOOK_JOURNAL_SOCKET,
+// see hooks_testhooks.go); it is deliberately not configurable otherwise.
 var journalSocket = "/run/systemd/journal/socket"
 
 // stderrIsJournal reports whether stderr is the stream systemd connected to
@@ -40,8 +41,9 @@ func stderrIsJournal(stderr *os.File) bool {
 // journal sends entries over journald's native protocol
 // (https://systemd.io/JOURNAL_NATIVE_PROTOCOL/): one datagram per entry, or,
 // when the entry exceeds the datagram limit, an empty datagram carrying a
-// sealed memfd with the entry, as sd_journal_sendv does. The socket is
-// blocking: if journald falls behind, senders wait (no record is dropped).
+// sealed memfd with the entry, as sd_journal_sendv does. Only the
+// journalQueue's sender uses it; its sends block for at most
+// journalSendTimeout.
 type journal struct {
 	fd        int
 	addr      *unix.SockaddrUnix
@@ -56,6 +58,13 @@ func openJournal(path string) (*journal, error) {
 	// As libsystemd does: a large send buffer raises the datagram size limit,
 	// so that fewer entries need a memfd. The kernel caps it at wmem_max.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 8<<20)
+	// A send blocked on a full journald returns EAGAIN after this long, so
+	// that the sender can notice Close (see journalQueue).
+	tv := unix.NsecToTimeval(journalSendTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+		_ = unix.Close(fd)
+		return nil, fmt.Errorf("set journald send timeout: %w", err)
+	}
 	return &journal{fd: fd, addr: &unix.SockaddrUnix{Name: path}}, nil
 }
 

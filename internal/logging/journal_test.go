@@ -31,9 +31,11 @@ import (
 // sealed memfd. Anything journald would reject fails the test.
 type fakeJournald struct {
 	t       *testing.T
+	conn    *net.UnixConn
 	mu      sync.Mutex
 	entries []jentry
 	errs    []error
+	paused  chan struct{} // non-nil: the reader waits until it is closed
 }
 
 type jentry struct {
@@ -50,21 +52,33 @@ func (e jentry) get(name string) string {
 
 func startFakeJournald(t *testing.T) *fakeJournald {
 	path := filepath.Join(t.TempDir(), "journal.sock")
+	old := journalSocket
+	journalSocket = path
+	t.Cleanup(func() { journalSocket = old })
+	return listenFakeJournald(t, path)
+}
+
+// listenFakeJournald is a fake journald on path.
+func listenFakeJournald(t *testing.T, path string) *fakeJournald {
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = conn.SetReadBuffer(8 << 20)
-	old := journalSocket
-	journalSocket = path
-	j := &fakeJournald{t: t}
+	j := &fakeJournald{t: t, conn: conn}
 	done := make(chan struct{})
-	t.Cleanup(func() { journalSocket = old; conn.Close(); <-done })
+	t.Cleanup(func() { j.resume(); conn.Close(); <-done })
 	go func() {
 		defer close(done)
 		buf := make([]byte, 16<<20)
 		oob := make([]byte, unix.CmsgSpace(4*8))
 		for {
+			j.mu.Lock()
+			paused := j.paused
+			j.mu.Unlock()
+			if paused != nil {
+				<-paused
+			}
 			n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 			if err != nil {
 				return
@@ -80,6 +94,36 @@ func startFakeJournald(t *testing.T) *fakeJournald {
 		}
 	}()
 	return j
+}
+
+// pause stops reading (after the datagram being read, if any), as a stalled
+// journald does; resume reads again.
+func (j *fakeJournald) pause() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.paused == nil {
+		j.paused = make(chan struct{})
+	}
+}
+
+func (j *fakeJournald) resume() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.paused != nil {
+		close(j.paused)
+		j.paused = nil
+	}
+}
+
+// messages returns the MESSAGE of every entry received so far.
+func (j *fakeJournald) messages() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]string, len(j.entries))
+	for i, e := range j.entries {
+		out[i] = e.get("MESSAGE")
+	}
+	return out
 }
 
 // sync returns every entry sent before it: datagrams on a unix socket keep
@@ -406,5 +450,46 @@ func TestJournalStderrGrouping(t *testing.T) {
 		if l != fmt.Sprintf("dump line %d", i) {
 			t.Fatalf("line %d is %q: lost or out of order", i, l)
 		}
+	}
+}
+
+// A journald that stops reading costs records, never the master: log calls
+// return although nothing is read, the queue drops what does not fit, and
+// once journald reads again one warning says how many records were lost.
+func TestJournaldStalledDropsAndCounts(t *testing.T) {
+	m, j, _ := journalMaster(t, config.LogConfig{Level: "info"})
+	j.pause()
+	const total = 3 * journalQueueRecords
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		for i := range total {
+			m.Logger().Info("stalled", "seq", i)
+		}
+	}()
+	// Liveness, not speed: with blocking sends this never finishes.
+	waitDone(t, "log calls while journald does not read", logged)
+	j.resume()
+	var dropped int
+	waitFor(t, "the dropped-records warning", 30*time.Second, func() bool {
+		for _, msg := range j.messages() {
+			if n, err := fmt.Sscanf(msg, "journald did not read for a while: %d records dropped", &dropped); n == 1 && err == nil {
+				return true
+			}
+		}
+		return false
+	})
+	sent := j.sync(m)
+	var got, warnings int
+	for _, e := range sent {
+		switch msg := e.get("MESSAGE"); {
+		case strings.HasPrefix(msg, "stalled "):
+			got++
+		case strings.HasPrefix(msg, "journald did not read"):
+			warnings++
+		}
+	}
+	if warnings != 1 || dropped == 0 || got+dropped != total {
+		t.Errorf("%d records delivered + %d dropped, want %d; %d warnings, want 1", got, dropped, total, warnings)
 	}
 }

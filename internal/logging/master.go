@@ -18,11 +18,11 @@ import (
 type Master struct {
 	stderr  *os.File
 	journal *journal              // nil unless stderr is the journal stream
+	jq      *journalQueue         // with journal: the only writer of its socket
 	cur     atomic.Pointer[sinks] // what a reload may change
 
-	mu            sync.Mutex // serialises sink writes: whole records, one at a time
-	closed        bool
-	journalFailed bool
+	mu     sync.Mutex // serialises sink writes: whole records, one at a time
+	closed bool
 
 	logger *slog.Logger
 }
@@ -78,6 +78,7 @@ func NewMaster(cfg config.LogConfig, stderr *os.File) (*Master, error) {
 		if m.journal, err = openJournal(journalSocket); err != nil {
 			return nil, fmt.Errorf("configure logging: %w", err)
 		}
+		m.jq = newJournalQueue(m.journal, stderr)
 	}
 	m.cur.Store(s)
 	m.logger = slog.New(&masterHandler{m: m})
@@ -136,22 +137,40 @@ func (m *Master) Logger() *slog.Logger { return m.logger }
 
 // Reopen rotates the log files (USR1): lumberjack renames the current file
 // with a timestamp and opens a new one. A file that is failing is left to its
-// retry.
+// retry. A file whose backup name is taken this millisecond is rotated in
+// the next; the wait happens outside the sinks' mutex.
 func (m *Master) Reopen() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return
-	}
-	for _, f := range m.cur.Load().files() {
-		if f != nil {
-			m.notify(f, f.rotate(time.Now()))
+	pending := m.cur.Load().files()
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return
 		}
+		var busy []*fileSink
+		cur := m.cur.Load()
+		for _, f := range pending {
+			if f == nil || (f != cur.file && f != cur.access) {
+				continue // a reload closed it meanwhile
+			}
+			n, again := f.rotate(time.Now())
+			m.notify(f, n)
+			if again {
+				busy = append(busy, f)
+			}
+		}
+		m.mu.Unlock()
+		if len(busy) == 0 {
+			return
+		}
+		pending = busy
+		time.Sleep(time.Millisecond)
 	}
 }
 
-// Close closes the files and the journald socket. Records logged afterwards
-// (for instance by relays still draining) go to stderr.
+// Close closes the files and, once the records queued for it are sent (for
+// at most a few seconds), the journald socket. Records logged afterwards (for
+// instance by relays still draining) go to stderr.
 func (m *Master) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -159,17 +178,15 @@ func (m *Master) Close() error {
 		return nil
 	}
 	m.closed = true
+	if m.jq != nil {
+		m.jq.close()
+	}
 	var first error
 	for _, f := range m.cur.Load().files() {
 		if f != nil {
 			if err := f.close(); err != nil && first == nil {
 				first = fmt.Errorf("close log file: %w", err)
 			}
-		}
-	}
-	if m.journal != nil {
-		if err := m.journal.close(); err != nil && first == nil {
-			first = fmt.Errorf("close journald socket: %w", err)
 		}
 	}
 	return first
@@ -196,7 +213,7 @@ type batch struct {
 }
 
 // formatBatch formats the records at or above s's level. With journald and
-// no file, text is only needed if journald fails; writeMain formats it then.
+// no file, no text is needed.
 func (m *Master) formatBatch(s *sinks, es []*entry, b *batch, scratch []byte) {
 	b.needText = m.journal == nil || s.file != nil || s.access != nil
 	for _, e := range es {
@@ -214,19 +231,20 @@ func (m *Master) formatBatch(s *sinks, es []*entry, b *batch, scratch []byte) {
 	}
 }
 
-// emit writes one record; see emitBatch.
+// emit writes one record; see emitBatch. It never waits for journald.
 func (m *Master) emit(e *entry) {
 	es := [1]*entry{e}
-	m.emitBatch(es[:])
+	m.emitBatch(es[:], false)
 }
 
 // emitBatch formats records outside the lock, then writes them to every sink
 // under the lock, so that records are whole and in one order everywhere.
 // Consecutive records for the same stream or file go out in one write(2);
-// journald gets one datagram per record. A slow sink makes this slow;
-// relays then stop reading their pipe and the worker blocks in write:
-// back-pressure, never loss.
-func (m *Master) emitBatch(es []*entry) {
+// journald gets one datagram per record, through its queue. A slow file makes
+// this slow; relays then stop reading their pipe and the worker blocks in
+// write: back-pressure, never loss. Journald is never waited on under the
+// lock: a relay (wait) first waits, for a bounded time, for room in its queue.
+func (m *Master) emitBatch(es []*entry, wait bool) {
 	tp, jp, sp := getBuf(), getBuf(), getBuf()
 	defer func() { putBuf(tp); putBuf(jp); putBuf(sp) }()
 	var endsArr [relayBatch][2]int
@@ -239,6 +257,9 @@ func (m *Master) emitBatch(es []*entry) {
 		return
 	}
 
+	if wait && m.jq != nil {
+		m.jq.waitRoom(len(b.kept), len(b.jour))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if now := m.cur.Load(); now != snap {
@@ -250,17 +271,23 @@ func (m *Master) emitBatch(es []*entry) {
 	}
 	s, text, jour, ends, kept, needText := snap, b.text, b.jour, b.ends, b.kept, b.needText
 	if m.journal != nil {
+		it := newJitem()
 		tstart, jstart := 0, 0
 		for i, e := range kept {
-			var t []byte
-			if needText {
-				t = text[tstart:ends[i][0]]
-			}
-			if !s.fileOnly(e) {
-				m.writeMain(e, t, jour[jstart:ends[i][1]])
+			switch {
+			case s.fileOnly(e):
+			case m.closed:
+				var t []byte
+				if needText {
+					t = text[tstart:ends[i][0]]
+				}
+				m.writeStderr(e, t)
+			default:
+				it.add(jour[jstart:ends[i][1]])
 			}
 			tstart, jstart = ends[i][0], ends[i][1]
 		}
+		m.jq.put(it)
 	} else {
 		_, _ = m.stderr.Write(s.mainText(kept, text, ends)) // nowhere left to report a stderr failure
 	}
@@ -316,33 +343,20 @@ func (s *sinks) format(b []byte, e *entry) []byte {
 	return appendText(b, e)
 }
 
-// writeMain writes to journald when stderr is the journal stream, else to
-// stderr. If journald cannot be reached, the record goes to stderr with an
-// sd-daemon "<N>" priority prefix (which the journal stream understands) and
-// the failure is reported once.
+// writeMain writes one record the master made itself to journald when
+// stderr is the journal stream, else to stderr. Called with m.mu held.
 func (m *Master) writeMain(e *entry, text, jour []byte) {
-	if m.journal != nil && !m.closed {
-		err := m.journal.send(jour)
-		if err == nil {
-			if m.journalFailed {
-				m.journalFailed = false
-				m.writeStderr(&entry{time: time.Now(), level: slog.LevelInfo, msg: "journald reachable again"}, nil)
-			}
-			return
-		}
-		if !m.journalFailed {
-			m.journalFailed = true
-			m.writeStderr(&entry{time: time.Now(), level: slog.LevelError,
-				msg: "cannot send to journald; writing to stderr", attrs: []kv{{"error", slog.StringValue(err.Error())}}}, nil)
-		}
+	if m.journal == nil {
+		_, _ = m.stderr.Write(text) // nowhere left to report a stderr failure
+		return
+	}
+	if m.closed {
 		m.writeStderr(e, text)
 		return
 	}
-	if m.journal != nil {
-		m.writeStderr(e, text)
-		return
-	}
-	_, _ = m.stderr.Write(text) // nowhere left to report a stderr failure
+	it := newJitem()
+	it.add(jour)
+	m.jq.put(it)
 }
 
 // format renders a record the master writes on its own (notices, fallbacks).

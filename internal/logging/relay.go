@@ -78,7 +78,7 @@ func (m *Master) relayRecords(tags []kv, r io.Reader) {
 	}
 	flush := func() {
 		if len(batch) > 0 {
-			m.emitBatch(batch)
+			m.emitBatch(batch, true)
 			batch = batch[:0]
 		}
 	}
@@ -203,7 +203,7 @@ func timeFromUnixNano(t int64) time.Time {
 }
 
 func (m *Master) emitRaw(tags []kv, b []byte, stream string, truncated bool) {
-	m.emit(m.rawEntry(tags, b, stream, truncated))
+	m.emitBatch([]*entry{m.rawEntry(tags, b, stream, truncated)}, true)
 }
 
 func (m *Master) rawEntry(tags []kv, b []byte, stream string, truncated bool) *entry {

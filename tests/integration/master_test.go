@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +38,7 @@ type opts struct {
 	envFile   string   // contents of the env file; "" = none
 	activated bool     // under systemd-socket-activate
 	watchdog  time.Duration
+	journal   string // a stand-in journald's socket: stderr becomes "the journal stream"
 }
 
 func startMaster(t *testing.T, o opts) *master {
@@ -73,10 +75,29 @@ func startMaster(t *testing.T, o opts) *master {
 	} else {
 		m.cmd = exec.Command(binary, "serve")
 	}
-	m.cmd.Env = env
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	var stderrW *os.File
+	if o.journal != "" {
+		// As under systemd: JOURNAL_STREAM names stderr's device and inode,
+		// so the master sends its records to (the stand-in) journald.
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(w.Fd()), &st); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, fmt.Sprintf("JOURNAL_STREAM=%d:%d", st.Dev, st.Ino), "TESTHOOK_JOURNAL_SOCKET="+o.journal)
+		m.cmd.Stderr, stderrW = w, w
+		go func() { _, _ = io.Copy(m.log, r); r.Close() }()
+	}
+	m.cmd.Env = env
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	if stderrW != nil {
+		stderrW.Close() // the child holds its copy
 	}
 	go func() { m.exitErr = m.cmd.Wait(); close(m.exited) }()
 	t.Cleanup(func() {
