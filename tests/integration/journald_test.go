@@ -2,7 +2,9 @@ package integration
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -104,9 +106,17 @@ func TestMasterOutlivesStalledJournald(t *testing.T) {
 	j.pause()
 	// Access records of about 8 KiB each (the path is in MESSAGE and PATH):
 	// more than the kernel's socket queue and the master's queue hold.
+	// A client with a timeout: with blocking journald writes the workers
+	// stall in their log calls and this is where the test would hang.
+	client := &http.Client{Timeout: 10 * time.Second}
 	long := m.url("/" + strings.Repeat("x", 4000))
-	for range 1000 {
-		get(t, long)
+	for i := range 1000 {
+		resp, err := client.Get(long)
+		if err != nil {
+			t.Fatalf("request %d while journald does not read: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	}
 	pings := m.notify.count("WATCHDOG")
 	m.signal(syscall.SIGTTIN)
