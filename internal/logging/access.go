@@ -3,7 +3,6 @@ package logging
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -25,41 +24,27 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Reso
 	if !cfg.Access {
 		return func(h http.Handler) http.Handler { return h }
 	}
-	// Fast path: a worker logger's own handler gets the record encoded
-	// directly, without building a slog.Record of 12 attributes.
-	ph, direct := logger.Handler().(*pipeHandler)
-	direct = direct && ph.prefix == ""
 	logAccess := func(r *http.Request, w http.ResponseWriter, rw *recorder, status int, start time.Time) {
-		end := time.Now()
-		a := accessRecord{
-			client: clients.Of(r).Addr, method: r.Method, path: r.URL.Path,
-			query: r.URL.RawQuery, proto: r.Proto, status: status, bytes: rw.bytes,
-			durationUS: end.Sub(start).Microseconds(), userAgent: r.UserAgent(),
-			referer: r.Referer(), correlationID: headerValue(w.Header(), hdrCorrelationID),
+		if status == 0 {
+			status = http.StatusOK
 		}
-		if a.status == 0 {
-			a.status = http.StatusOK
-		}
-		if a.correlationID == "" {
-			a.correlationID = headerValue(r.Header, hdrCorrelationID)
-		}
-		if direct {
-			_ = ph.writeAccess(end, &a)
-			return
+		correlationID := headerValue(w.Header(), hdrCorrelationID)
+		if correlationID == "" {
+			correlationID = headerValue(r.Header, hdrCorrelationID)
 		}
 		attrs := [...]slog.Attr{
-			slog.String(keyKind, kindAccess),
-			slog.String(keyClient, a.client),
-			slog.String(keyMethod, a.method),
-			slog.String(keyPath, a.path),
-			slog.String(keyQuery, a.query),
-			slog.String(keyProto, a.proto),
-			slog.Int(keyStatus, a.status),
-			slog.Int64(keyBytes, a.bytes),
-			slog.Int64(keyDurationUS, a.durationUS),
-			slog.String(keyUserAgent, a.userAgent),
-			slog.String(keyReferer, a.referer),
-			slog.String(keyCorrelationID, a.correlationID),
+			slog.String(keyKind, kindAccess), // first: see pipeHandler.Handle
+			slog.String(keyClient, clients.Of(r).Addr),
+			slog.String(keyMethod, r.Method),
+			slog.String(keyPath, r.URL.Path),
+			slog.String(keyQuery, r.URL.RawQuery),
+			slog.String(keyProto, r.Proto),
+			slog.Int(keyStatus, status),
+			slog.Int64(keyBytes, rw.bytes),
+			slog.Int64(keyDurationUS, time.Since(start).Microseconds()),
+			slog.String(keyUserAgent, r.UserAgent()),
+			slog.String(keyReferer, r.Referer()),
+			slog.String(keyCorrelationID, correlationID),
 		}
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:]...)
 	}
@@ -89,50 +74,6 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Reso
 			returned = true
 		})
 	}
-}
-
-type accessRecord struct {
-	client, method, path, query, proto string
-	status                             int
-	bytes, durationUS                  int64
-	userAgent, referer, correlationID  string
-}
-
-// writeAccess encodes what LogAttrs would, attribute for attribute.
-func (h *pipeHandler) writeAccess(t time.Time, a *accessRecord) error {
-	bp := getBuf()
-	b := appendWireHead((*bp)[:0], t, slog.LevelInfo, "request")
-	mark := len(b)
-	b = append(b, h.pre...)
-	str := func(k, v string) {
-		b = append(b, ',', '"')
-		b = append(b, k...)
-		b = append(b, '"', ',')
-		b = appendJSONString(b, v)
-	}
-	num := func(k string, v int64) {
-		b = append(b, ',', '"')
-		b = append(b, k...)
-		b = append(b, '"', ',')
-		b = strconv.AppendInt(b, v, 10)
-	}
-	str(keyKind, kindAccess)
-	str(keyClient, a.client)
-	str(keyMethod, a.method)
-	str(keyPath, a.path)
-	str(keyQuery, a.query)
-	str(keyProto, a.proto)
-	num(keyStatus, int64(a.status))
-	num(keyBytes, a.bytes)
-	num(keyDurationUS, a.durationUS)
-	str(keyUserAgent, a.userAgent)
-	str(keyReferer, a.referer)
-	str(keyCorrelationID, a.correlationID)
-	b = appendWireTail(b, mark)
-	h.out.writeLater(b)
-	*bp = b
-	putBuf(bp)
-	return nil
 }
 
 // hdrCorrelationID is X-Correlation-ID in canonical form: Header.Get would

@@ -61,13 +61,51 @@ func appendAttr(dst []kv, prefix string, a slog.Attr) []kv {
 	return append(dst, kv{key: prefix + a.Key, val: a.Value})
 }
 
-func (e *entry) markAccess() {
-	for _, a := range e.attrs {
+// scope is what WithAttrs and WithGroup accumulate, for both handlers (the
+// master's and the worker's): attributes already flattened, and the dotted
+// prefix of the open groups.
+type scope struct {
+	attrs  []kv
+	prefix string
+}
+
+func (s scope) with(as []slog.Attr) scope {
+	s.attrs = append([]kv(nil), s.attrs...)
+	for _, a := range as {
+		s.attrs = appendAttr(s.attrs, s.prefix, a)
+	}
+	return s
+}
+
+func (s scope) group(name string) scope {
+	if name != "" {
+		s.prefix = s.prefix + name + "."
+	}
+	return s
+}
+
+// flatten appends the scope's attributes, then r's, to dst.
+func (s scope) flatten(dst []kv, r slog.Record) []kv {
+	dst = append(dst, s.attrs...)
+	r.Attrs(func(a slog.Attr) bool {
+		dst = appendAttr(dst, s.prefix, a)
+		return true
+	})
+	return dst
+}
+
+func (e *entry) markAccess() { e.access = isAccess(e.attrs) }
+
+// isAccess: the attributes carry kind=access, as AccessLog's records do. The
+// worker writes those in batches (pipeOut.writeLater); sinks render them in
+// combined format.
+func isAccess(attrs []kv) bool {
+	for _, a := range attrs {
 		if a.key == keyKind && a.val.Kind() == slog.KindString && a.val.String() == kindAccess {
-			e.access = true
-			return
+			return true
 		}
 	}
+	return false
 }
 
 func (e *entry) lookup(key string) (slog.Value, bool) {

@@ -18,6 +18,13 @@ import (
 const roleEnv = "RESYNC_LOGGING_TEST_ROLE"
 
 func TestMain(m *testing.M) {
+	// Tests hand NewMaster a file of their own as stderr and set
+	// JOURNAL_STREAM to its device:inode when they want journald.
+	stderrIsJournal = func(f *os.File) bool {
+		var st syscall.Stat_t
+		return syscall.Fstat(int(f.Fd()), &st) == nil &&
+			os.Getenv("JOURNAL_STREAM") == fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+	}
 	if role := os.Getenv(roleEnv); role != "" {
 		runRole(role)
 		os.Exit(0)

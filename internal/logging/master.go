@@ -391,9 +391,8 @@ func (m *Master) notify(f *fileSink, n *entry) {
 
 // masterHandler is the slog.Handler behind Master.Logger.
 type masterHandler struct {
-	m      *Master
-	attrs  []kv
-	prefix string
+	m *Master
+	scope
 }
 
 func (h *masterHandler) Enabled(_ context.Context, l slog.Level) bool {
@@ -401,21 +400,11 @@ func (h *masterHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *masterHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	h2 := *h
-	h2.attrs = append([]kv(nil), h.attrs...)
-	for _, a := range as {
-		h2.attrs = appendAttr(h2.attrs, h.prefix, a)
-	}
-	return &h2
+	return &masterHandler{m: h.m, scope: h.with(as)}
 }
 
 func (h *masterHandler) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	h2 := *h
-	h2.prefix = h.prefix + name + "."
-	return &h2
+	return &masterHandler{m: h.m, scope: h.group(name)}
 }
 
 func (h *masterHandler) Handle(_ context.Context, r slog.Record) error {
@@ -423,12 +412,7 @@ func (h *masterHandler) Handle(_ context.Context, r slog.Record) error {
 	if e.time.IsZero() {
 		e.time = time.Now()
 	}
-	e.attrs = make([]kv, 0, len(h.attrs)+r.NumAttrs())
-	e.attrs = append(e.attrs, h.attrs...)
-	r.Attrs(func(a slog.Attr) bool {
-		e.attrs = appendAttr(e.attrs, h.prefix, a)
-		return true
-	})
+	e.attrs = h.flatten(make([]kv, 0, len(h.attrs)+r.NumAttrs()), r)
 	e.markAccess()
 	h.m.emit(&e)
 	return nil

@@ -72,38 +72,28 @@ func TestStderrPartialLineFlushedAfterPause(t *testing.T) {
 	waitDone(t, "relay", done)
 }
 
-// The middleware's direct encoding (worker logger) and its slog path (any
-// other logger) give the same record.
-func TestAccessDirectAndSlogPathsAgree(t *testing.T) {
+// An access record through a worker's pipe and the relay: the client as
+// clientip resolves it, the escaped path, the status, the correlation id.
+func TestAccessRecordThroughWorkerPipe(t *testing.T) {
 	m, stderr := textMaster(t)
 	pr, pw, err := os.Pipe()
 	must(t, err)
 	done := m.RelayWorker(3, 4, pr, nil)
-	serve := func(log *slog.Logger) {
-		mw := AccessLog(log, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
-		r := httptest.NewRequest("PUT", "/a%20b?q=1", nil)
-		r.RemoteAddr = "127.0.0.1:9"
-		r.Header.Set("X-Forwarded-For", "198.51.100.4")
-		r.Header.Set("X-Correlation-ID", "cid")
-		mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusTeapot)
-		})).ServeHTTP(httptest.NewRecorder(), r)
-	}
-	direct := NewWorker(pw, slog.LevelInfo)
-	serve(direct)
-	FlushWorker(direct)                                               // access records are written in batches
-	serve(slog.New(wrapped{NewWorker(pw, slog.LevelInfo).Handler()})) // slog path
+	log := NewWorker(pw, slog.LevelInfo)
+	mw := AccessLog(log, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	r := httptest.NewRequest("PUT", "/a%20b?q=1", nil)
+	r.RemoteAddr = "127.0.0.1:9"
+	r.Header.Set("X-Forwarded-For", "198.51.100.4")
+	r.Header.Set("X-Correlation-ID", "cid")
+	mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})).ServeHTTP(httptest.NewRecorder(), r)
+	FlushWorker(log) // access records are written in batches
 	pw.Close()
 	waitDone(t, "relay", done)
 	norm := regexp.MustCompile(`\[[^]]*\]|duration_us=\d+`)
 	lines := strings.Split(strings.TrimSpace(norm.ReplaceAllString(readFile(t, stderr.Name()), "X")), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("%q", lines)
-	}
-	if lines[0] != lines[1] || !strings.HasPrefix(lines[0], `198.51.100.4 - - X "PUT /a b?q=1 HTTP/1.1" 418 0 "-" "-" X correlation_id=cid`) {
-		t.Errorf("paths disagree:\n%s\n%s", lines[0], lines[1])
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], `198.51.100.4 - - X "PUT /a b?q=1 HTTP/1.1" 418 0 "-" "-" X correlation_id=cid worker_pid=3 generation=4`) {
+		t.Errorf("%q", lines)
 	}
 }
-
-// wrapped hides the handler's type, so AccessLog takes its slog path.
-type wrapped struct{ slog.Handler }

@@ -126,10 +126,9 @@ func (o *pipeOut) commit(mine uint64) error {
 }
 
 type pipeHandler struct {
-	out    *pipeOut
-	level  slog.Leveler
-	pre    []byte // encoded WithAttrs attributes, each starting with ','
-	prefix string
+	out   *pipeOut
+	level slog.Leveler
+	scope
 }
 
 func (h *pipeHandler) Enabled(_ context.Context, l slog.Level) bool {
@@ -137,36 +136,38 @@ func (h *pipeHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *pipeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	h2 := *h
-	h2.pre = append([]byte(nil), h.pre...)
-	for _, a := range as {
-		h2.pre = appendWireAttr(h2.pre, h.prefix, a)
-	}
-	return &h2
+	return &pipeHandler{out: h.out, level: h.level, scope: h.with(as)}
 }
 
 func (h *pipeHandler) WithGroup(name string) slog.Handler {
-	if name == "" {
-		return h
-	}
-	h2 := *h
-	h2.prefix = h.prefix + name + "."
-	return &h2
+	return &pipeHandler{out: h.out, level: h.level, scope: h.group(name)}
 }
 
+var kvPool = sync.Pool{New: func() any { s := make([]kv, 0, 16); return &s }}
+
 func (h *pipeHandler) Handle(_ context.Context, r slog.Record) error {
+	kp := kvPool.Get().(*[]kv)
+	attrs := h.flatten((*kp)[:0], r)
 	bp := getBuf()
 	b := appendWireHead((*bp)[:0], r.Time, r.Level, r.Message)
-	mark := len(b)
-	b = append(b, h.pre...)
-	r.Attrs(func(a slog.Attr) bool {
-		b = appendWireAttr(b, h.prefix, a)
-		return true
-	})
-	b = appendWireTail(b, mark)
-	err := h.out.write(b)
+	for i, a := range attrs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendWireKV(b, a)
+	}
+	b = append(b, "]}\n"...)
+	var err error
+	if isAccess(attrs) { // AccessLog's records go out in batches
+		h.out.writeLater(b)
+	} else {
+		err = h.out.write(b)
+	}
 	*bp = b
 	putBuf(bp)
+	clear(attrs)
+	*kp = attrs[:0]
+	kvPool.Put(kp)
 	return err
 }
 
@@ -184,39 +185,11 @@ func appendWireHead(b []byte, t time.Time, l slog.Level, msg string) []byte {
 	return append(b, `,"a":[`...)
 }
 
-// appendWireTail closes the record; attributes from mark on each start with
-// ',', of which the first is dropped.
-func appendWireTail(b []byte, mark int) []byte {
-	if len(b) > mark {
-		copy(b[mark:], b[mark+1:])
-		b = b[:len(b)-1]
-	}
-	return append(b, "]}\n"...)
-}
-
-func appendWireAttr(b []byte, prefix string, a slog.Attr) []byte {
-	a.Value = a.Value.Resolve()
-	if a.Equal(slog.Attr{}) {
-		return b
-	}
-	if a.Value.Kind() == slog.KindGroup {
-		p := prefix
-		if a.Key != "" {
-			p = prefix + a.Key + "."
-		}
-		for _, g := range a.Value.Group() {
-			b = appendWireAttr(b, p, g)
-		}
-		return b
-	}
+// appendWireKV appends one flattened attribute: "key",value.
+func appendWireKV(b []byte, a kv) []byte {
+	b = appendJSONString(b, a.key)
 	b = append(b, ',')
-	if prefix == "" {
-		b = appendJSONString(b, a.Key)
-	} else {
-		b = appendJSONString(b, prefix+a.Key)
-	}
-	b = append(b, ',')
-	v := a.Value
+	v := a.val
 	switch v.Kind() {
 	case slog.KindString:
 		return appendJSONString(b, v.String())
