@@ -211,9 +211,8 @@ func TestReopenRotates(t *testing.T) {
 // when journald listens again one line says so and records go there again.
 func TestJournaldDownFallsBackToStderr(t *testing.T) {
 	m, j, stderr := journalMaster(t, config.LogConfig{Level: "info"})
-	path := j.conn.LocalAddr().String()
-	j.resume()
-	j.conn.Close()
+	path := j.Path
+	j.Close()
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/journaldtest"
 )
 
 // fakeJournald listens where the master sends native-protocol datagrams and
@@ -30,12 +30,25 @@ import (
 // "NAME\n<le64 length><data>\n" form, and an empty datagram carrying one
 // sealed memfd. Anything journald would reject fails the test.
 type fakeJournald struct {
+	*journaldtest.Server
 	t       *testing.T
-	conn    *net.UnixConn
 	mu      sync.Mutex
 	entries []jentry
 	errs    []error
-	paused  chan struct{} // non-nil: the reader waits until it is closed
+	parsed  int // datagrams parsed into entries or errs
+}
+
+// update parses the datagrams received since the last call. Called with j.mu held.
+func (j *fakeJournald) update() {
+	for _, d := range j.Since(j.parsed) {
+		j.parsed++
+		e, err := parseDatagram(d.Data, d.OOB)
+		if err != nil {
+			j.errs = append(j.errs, err)
+		} else {
+			j.entries = append(j.entries, e)
+		}
+	}
 }
 
 type jentry struct {
@@ -60,65 +73,14 @@ func startFakeJournald(t *testing.T) *fakeJournald {
 
 // listenFakeJournald is a fake journald on path.
 func listenFakeJournald(t *testing.T, path string) *fakeJournald {
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadBuffer(8 << 20)
-	j := &fakeJournald{t: t, conn: conn}
-	done := make(chan struct{})
-	t.Cleanup(func() { j.resume(); conn.Close(); <-done })
-	go func() {
-		defer close(done)
-		buf := make([]byte, 16<<20)
-		oob := make([]byte, unix.CmsgSpace(4*8))
-		for {
-			j.mu.Lock()
-			paused := j.paused
-			j.mu.Unlock()
-			if paused != nil {
-				<-paused
-			}
-			n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-			if err != nil {
-				return
-			}
-			e, err := parseDatagram(buf[:n], oob[:oobn])
-			j.mu.Lock()
-			if err != nil {
-				j.errs = append(j.errs, err)
-			} else {
-				j.entries = append(j.entries, e)
-			}
-			j.mu.Unlock()
-		}
-	}()
-	return j
-}
-
-// pause stops reading (after the datagram being read, if any), as a stalled
-// journald does; resume reads again.
-func (j *fakeJournald) pause() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.paused == nil {
-		j.paused = make(chan struct{})
-	}
-}
-
-func (j *fakeJournald) resume() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.paused != nil {
-		close(j.paused)
-		j.paused = nil
-	}
+	return &fakeJournald{Server: journaldtest.Listen(t, path), t: t}
 }
 
 // messages returns the MESSAGE of every entry received so far.
 func (j *fakeJournald) messages() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.update()
 	out := make([]string, len(j.entries))
 	for i, e := range j.entries {
 		out[i] = e.get("MESSAGE")
@@ -135,6 +97,7 @@ func (j *fakeJournald) sync(m *Master) []jentry {
 	waitFor(j.t, "the sync marker", 10*time.Second, func() bool {
 		j.mu.Lock()
 		defer j.mu.Unlock()
+		j.update()
 		if len(j.errs) > 0 {
 			j.t.Fatalf("journald would reject a datagram: %v", j.errs[0])
 		}
@@ -458,7 +421,7 @@ func TestJournalStderrGrouping(t *testing.T) {
 // once journald reads again one warning says how many records were lost.
 func TestJournaldStalledDropsAndCounts(t *testing.T) {
 	m, j, _ := journalMaster(t, config.LogConfig{Level: "info"})
-	j.pause()
+	j.Pause()
 	const total = 3 * journalQueueRecords
 	logged := make(chan struct{})
 	go func() {
@@ -469,7 +432,7 @@ func TestJournaldStalledDropsAndCounts(t *testing.T) {
 	}()
 	// Liveness, not speed: with blocking sends this never finishes.
 	waitDone(t, "log calls while journald does not read", logged)
-	j.resume()
+	j.Resume()
 	var dropped int
 	waitFor(t, "the dropped-records warning", 30*time.Second, func() bool {
 		for _, msg := range j.messages() {
