@@ -3,11 +3,11 @@ package logging
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/httpstatus"
 )
 
 // AccessLog returns middleware that logs one info record per request on
@@ -24,11 +24,11 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Reso
 	if !cfg.Access {
 		return func(h http.Handler) http.Handler { return h }
 	}
-	logAccess := func(r *http.Request, w http.ResponseWriter, rw *recorder, status int, start time.Time) {
+	logAccess := func(r *http.Request, rw *httpstatus.Writer, status int, start time.Time) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		correlationID := headerValue(w.Header(), hdrCorrelationID)
+		correlationID := headerValue(rw.Header(), hdrCorrelationID)
 		if correlationID == "" {
 			correlationID = headerValue(r.Header, hdrCorrelationID)
 		}
@@ -40,7 +40,7 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Reso
 			slog.String(keyQuery, r.URL.RawQuery),
 			slog.String(keyProto, r.Proto),
 			slog.Int(keyStatus, status),
-			slog.Int64(keyBytes, rw.bytes),
+			slog.Int64(keyBytes, rw.Bytes),
 			slog.Int64(keyDurationUS, time.Since(start).Microseconds()),
 			slog.String(keyUserAgent, r.UserAgent()),
 			slog.String(keyReferer, r.Referer()),
@@ -55,20 +55,18 @@ func AccessLog(logger *slog.Logger, cfg config.LogConfig, clients *clientip.Reso
 				return
 			}
 			start := time.Now()
-			rw := rwPool.Get().(*recorder)
-			rw.ResponseWriter, rw.status, rw.bytes = w, 0, 0
+			rw, release := httpstatus.Wrap(w)
 			// Deferred, so that a request whose handler panics is logged too
 			// (as 500 unless a status was sent). Not recovered: the panic
 			// reaches net/http with its original stack.
 			returned := false
 			defer func() {
-				status := rw.status
+				status := rw.Status
 				if !returned && status == 0 {
 					status = http.StatusInternalServerError
 				}
-				logAccess(r, w, rw, status, start)
-				rw.ResponseWriter = nil
-				rwPool.Put(rw)
+				logAccess(r, rw, status, start)
+				release()
 			}()
 			next.ServeHTTP(rw, r)
 			returned = true
@@ -86,37 +84,3 @@ func headerValue(h http.Header, canonical string) string {
 	}
 	return ""
 }
-
-var rwPool = sync.Pool{New: func() any { return new(recorder) }}
-
-// recorder notes the status and body size. Unwrap lets
-// http.ResponseController reach Hijack, deadlines and the like.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *recorder) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

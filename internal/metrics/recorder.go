@@ -1,12 +1,11 @@
 package metrics
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"github.com/resync/resync/internal/httpstatus"
 	"github.com/resync/resync/internal/protocol"
 )
 
@@ -28,9 +27,9 @@ func (rec *Recorder) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec.inFlight.Add(1)
-		sw := &statusWriter{ResponseWriter: w}
+		sw, release := httpstatus.Wrap(w)
 		defer func() {
-			code := sw.code
+			code := sw.Status
 			p := recover()
 			if p != nil {
 				code = http.StatusInternalServerError
@@ -39,6 +38,7 @@ func (rec *Recorder) Middleware(next http.Handler) http.Handler {
 			}
 			rec.observe(code, time.Since(start))
 			rec.inFlight.Add(-1)
+			release()
 			if p != nil {
 				panic(p) // net/http logs it and, for ErrAbortHandler, stays quiet
 			}
@@ -86,37 +86,3 @@ func (rec *Recorder) Requests() uint64 {
 	}
 	return n
 }
-
-// statusWriter remembers the status code. It passes Flush and Hijack through
-// and unwraps for http.ResponseController, so streaming and upgrades work.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 && code >= 200 { // 1xx are interim; the final code comes later
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(w.ResponseWriter).Hijack()
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
