@@ -20,10 +20,15 @@ import (
 
 // faultEnv is resync on redisURL with a default limit no load reaches, the
 // auth limit small enough to see enforced, and loopback trusted as a proxy
-// so that a check can speak for a client of its own.
+// so that a check can speak for a client of its own. Redis timeouts of 1 s:
+// on a machine this loaded a healthy Redis can answer later than the 200 ms
+// default, and the request would be served open, uncounted, spoiling the
+// count; the faults here (a refused connection, a failover) do not wait for
+// the timeout, and the pause test sets its own.
 func faultEnv(redisURL string, extra ...string) []string {
 	return append([]string{"RESYNC_WORKERS=2", "RESYNC_REDIS_URL=" + redisURL,
-		"RESYNC_RATE_LIMIT_DEFAULT=1000000/1m", "RESYNC_RATE_LIMIT_AUTH=5/1m",
+		"RESYNC_REDIS_READ_TIMEOUT=1s", "RESYNC_REDIS_WRITE_TIMEOUT=1s",
+		"RESYNC_RATE_LIMIT_DEFAULT=1000000/1m", "RESYNC_RATE_LIMIT_AUTH=5/1h",
 		"RESYNC_TRUSTED_PROXIES=127.0.0.1/32", "RESYNC_ADMIN_TOKEN=tok"}, extra...)
 }
 
@@ -49,7 +54,7 @@ func loginStatuses(t *testing.T, addr, client string, n int) []int {
 	return codes
 }
 
-// expectEnforced checks the auth limit (5/1m) for a client never seen:
+// expectEnforced checks the auth limit (5/1h: no refill while a test runs) for a client never seen:
 // five admitted, the sixth refused.
 func expectEnforced(t *testing.T, addr, client string) {
 	t.Helper()

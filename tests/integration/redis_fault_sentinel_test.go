@@ -89,7 +89,7 @@ func TestSentinelFailover(t *testing.T) {
 	// resync follows: a fresh client gets exactly its 5 logins, then 429.
 	n := 0
 	var codes []int
-	waitUntil(t, 15*time.Second, "resync to enforce limits on the new primary", func() bool {
+	waitUntil(t, 30*time.Second, "resync to enforce limits on the new primary", func() bool {
 		n++
 		codes = loginStatuses(t, m.addr, fmt.Sprintf("198.51.101.%d", n), 6)
 		return fmt.Sprint(codes) == "[401 401 401 401 401 429]"

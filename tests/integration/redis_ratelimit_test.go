@@ -45,7 +45,10 @@ func rawGet(addr, path string, headers ...string) (int, http.Header, string, err
 // exactly the limit admitted, and every refusal is the original's 429.
 func TestRateLimitExactAcrossInstances(t *testing.T) {
 	srv := redistest.Start(t)
-	env := []string{"RESYNC_WORKERS=2", "RESYNC_REDIS_URL=" + srv.URL(), "RESYNC_RATE_LIMIT_DEFAULT=30/1h"}
+	// Fail closed with 2 s timeouts: on a loaded machine a Redis answer
+	// later than the 200 ms default would be served open and uncounted.
+	env := []string{"RESYNC_WORKERS=2", "RESYNC_REDIS_URL=" + srv.URL(), "RESYNC_RATE_LIMIT_DEFAULT=30/1h",
+		"RESYNC_RATE_LIMIT_FAIL=closed", "RESYNC_REDIS_READ_TIMEOUT=2s", "RESYNC_REDIS_WRITE_TIMEOUT=2s"}
 	a, b := startMaster(t, opts{env: env}), startMaster(t, opts{env: env})
 	a.waitReady(false)
 	b.waitReady(false)

@@ -50,7 +50,8 @@ func exampleNginx(t *testing.T, listen string, upstreams ...string) string {
 // redis-server, loopback trusted as the proxy. Clients come from other
 // loopback addresses (127.0.0.2, …), so the identity resync sees is
 // nginx's $remote_addr, not the proxy's.
-//   - the auth limit (30/1m) is exact across both instances: 30 of 100
+//   - the auth limit (30/1h: no refill while the test runs, however slow
+//     the machine) is exact across both instances: 30 of 100
 //     concurrent logins from one client, with spoofed X-Forwarded-For
 //     values that change nothing, whichever instance answered;
 //   - the access logs name the client, not loopback;
@@ -67,7 +68,11 @@ func TestScaleOutBehindNginx(t *testing.T) {
 	inst := func(name string) (*master, string) {
 		access := filepath.Join(dir, name+"-access.log")
 		return startMaster(t, opts{env: []string{"RESYNC_WORKERS=2", "RESYNC_REDIS_URL=" + srv.URL(),
-			"RESYNC_TRUSTED_PROXIES=127.0.0.1/32", "RESYNC_RATE_LIMIT_DEFAULT=1000000/1m", "RESYNC_RATE_LIMIT_AUTH=30/1m",
+			"RESYNC_TRUSTED_PROXIES=127.0.0.1/32", "RESYNC_RATE_LIMIT_DEFAULT=1000000/1m", "RESYNC_RATE_LIMIT_AUTH=30/1h",
+			// Fail closed, and wait for Redis up to 2 s: on a loaded machine
+			// an answer later than the 200 ms default would be served open,
+			// uncounted; closed, it would show as a 503 instead.
+			"RESYNC_RATE_LIMIT_FAIL=closed", "RESYNC_REDIS_READ_TIMEOUT=2s", "RESYNC_REDIS_WRITE_TIMEOUT=2s",
 			"RESYNC_ADMIN_TOKEN=tok", "RESYNC_ADMIN_USER=admin", "RESYNC_ADMIN_PASSWORD_HASH=" + string(hash),
 			"RESYNC_ACCESS_LOG=on", "RESYNC_ACCESS_LOG_FILE=" + access}}), access
 	}
