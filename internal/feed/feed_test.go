@@ -1,13 +1,10 @@
 package feed
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -16,6 +13,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/resync/resync/internal/feed/feedtest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,13 +57,7 @@ func (f *fixture) add(t *testing.T, typ, sev string) string {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	feedtest.Eventually(t, 5*time.Second, what, cond)
 }
 
 func entry(id string) Entry { return newEntry(id, []byte(`{"event_type":"job_started"}`)) }
@@ -121,130 +114,44 @@ func TestIDOrder(t *testing.T) {
 	}
 }
 
-// sseClient reads events from an SSE response.
-type sseClient struct {
-	r    *bufio.Reader
-	resp *http.Response
-}
-
-type sseEvent struct{ id, event, data string }
-
-func openSSE(t *testing.T, url, lastID string) *sseClient {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("status %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	return &sseClient{r: bufio.NewReader(resp.Body), resp: resp}
-}
-
-// next returns the next event (retry and comment lines skipped).
-func (c *sseClient) next(t *testing.T) (sseEvent, error) {
-	t.Helper()
-	var ev sseEvent
-	for {
-		line, err := c.r.ReadString('\n')
-		if err != nil {
-			return ev, err
-		}
-		line = strings.TrimSuffix(line, "\n")
-		switch {
-		case line == "":
-			if ev.data != "" {
-				return ev, nil
-			}
-		case strings.HasPrefix(line, "id: "):
-			ev.id = line[4:]
-		case strings.HasPrefix(line, "event: "):
-			ev.event = line[7:]
-		case strings.HasPrefix(line, "data: "):
-			ev.data = line[6:]
-		}
-	}
-}
-
-func (c *sseClient) must(t *testing.T) sseEvent {
-	t.Helper()
-	ev, err := c.next(t)
-	if err != nil {
-		t.Fatalf("read event: %v", err)
-	}
-	return ev
-}
-
 func TestSSEDeliveryAndResume(t *testing.T) {
 	f := newFixture(t)
 	f.follow(t)
 	srv := httptest.NewServer(&SSE{Hub: f.hub, Stream: f.stream, Log: quiet})
 	defer srv.Close()
 
-	live := openSSE(t, srv.URL, "")
+	live := feedtest.OpenSSE(t, srv.URL, "")
 	waitFor(t, "the client's subscription", func() bool { return f.hub.Stats().Clients == 1 })
 	id1 := f.add(t, "job_started", "info")
 	id2 := f.add(t, "job_abend", "error")
 	for _, want := range []string{id1, id2} {
-		if ev := live.must(t); ev.id != want || !strings.Contains(ev.data, `"event_type"`) {
+		if ev := live.Must(t); ev.ID != want || !strings.Contains(ev.Data, `"event_type"`) {
 			t.Fatalf("got %+v, want id %s", ev, want)
 		}
 	}
 	// Resume after id1: exactly id2, then live ones, no duplicate.
-	resumed := openSSE(t, srv.URL, id1)
-	if ev := resumed.must(t); ev.id != id2 {
-		t.Fatalf("resumed with %s, want %s", ev.id, id2)
+	resumed := feedtest.OpenSSE(t, srv.URL, id1)
+	if ev := resumed.Must(t); ev.ID != id2 {
+		t.Fatalf("resumed with %s, want %s", ev.ID, id2)
 	}
 	id3 := f.add(t, "job_completed", "info")
-	if ev := resumed.must(t); ev.id != id3 {
-		t.Fatalf("live after resume %s, want %s", ev.id, id3)
+	if ev := resumed.Must(t); ev.ID != id3 {
+		t.Fatalf("live after resume %s, want %s", ev.ID, id3)
 	}
 	// An id older than the stream retains: reset, then what is retained.
 	f.rdb.XTrimMaxLen(context.Background(), key, 1)
-	old := openSSE(t, srv.URL, id1)
-	reset := old.must(t)
-	if reset.event != "reset" || !strings.Contains(reset.data, `"oldest_id":"`+id3+`"`) {
+	old := feedtest.OpenSSE(t, srv.URL, id1)
+	reset := old.Must(t)
+	if reset.Event != "reset" || !strings.Contains(reset.Data, `"oldest_id":"`+id3+`"`) {
 		t.Fatalf("want reset naming %s, got %+v", id3, reset)
 	}
-	if ev := old.must(t); ev.id != id3 {
-		t.Fatalf("after reset %s, want %s", ev.id, id3)
+	if ev := old.Must(t); ev.ID != id3 {
+		t.Fatalf("after reset %s, want %s", ev.ID, id3)
 	}
 	// Drain: the stream ends cleanly (EventSource reconnects by itself).
 	f.hub.Close()
-	if _, err := old.next(t); err != io.EOF {
+	if _, err := old.Next(); err != io.EOF {
 		t.Fatalf("after drain: %v, want EOF", err)
-	}
-}
-
-type wsConn struct {
-	t *testing.T
-	c *websocket.Conn
-}
-
-func (w wsConn) read() map[string]any {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, b, err := w.c.Read(ctx)
-	if err != nil {
-		w.t.Fatalf("read: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		w.t.Fatalf("not JSON: %s", b)
-	}
-	return m
-}
-
-func (w wsConn) write(s string) {
-	w.t.Helper()
-	if err := w.c.Write(context.Background(), websocket.MessageText, []byte(s)); err != nil {
-		w.t.Fatal(err)
 	}
 }
 
@@ -256,46 +163,42 @@ func TestWebSocketProtocol(t *testing.T) {
 	srv := httptest.NewServer(&WS{Hub: f.hub, Log: quiet, Config: map[string]any{"polling_interval": 30},
 		Status: func(context.Context) any { return map[string]any{"timestamp": "now"} }})
 	defer srv.Close()
-	c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	w := wsConn{t, c}
+	w := feedtest.DialWS(t, srv.URL)
+	c := w.C
 
-	m := w.read()
+	m := w.Read(5 * time.Second)
 	if m["type"] != "recent_events" || len(m["events"].([]any)) != 1 || m["timestamp"] == nil {
 		t.Fatalf("first message %v", m)
 	}
-	m = w.read()
+	m = w.Read(5 * time.Second)
 	if m["type"] != "connected" || len(m["client_id"].(string)) != 36 || m["config"].(map[string]any)["polling_interval"] != 30.0 {
 		t.Fatalf("second message %v", m)
 	}
-	w.write(`{"type":"ping"}`)
-	if m = w.read(); m["type"] != "pong" {
+	w.Write(`{"type":"ping"}`)
+	if m = w.Read(5 * time.Second); m["type"] != "pong" {
 		t.Fatalf("ping → %v", m)
 	}
-	w.write(`not json`)
-	if m = w.read(); m["type"] != "error" || m["message"] != "Invalid JSON" {
+	w.Write(`not json`)
+	if m = w.Read(5 * time.Second); m["type"] != "error" || m["message"] != "Invalid JSON" {
 		t.Fatalf("invalid → %v", m)
 	}
-	w.write(`{"type":"get_status"}`)
-	if m = w.read(); m["type"] != "status" || m["snapshot"].(map[string]any)["timestamp"] != "now" {
+	w.Write(`{"type":"get_status"}`)
+	if m = w.Read(5 * time.Second); m["type"] != "status" || m["snapshot"].(map[string]any)["timestamp"] != "now" {
 		t.Fatalf("get_status → %v", m)
 	}
-	w.write(`{"type":"subscribe","types":["nonsense"]}`)
-	if m = w.read(); m["type"] != "error" {
+	w.Write(`{"type":"subscribe","types":["nonsense"]}`)
+	if m = w.Read(5 * time.Second); m["type"] != "error" {
 		t.Fatalf("bad subscribe → %v", m)
 	}
-	w.write(`{"type":"subscribe","types":["ws","critical"]}`)
-	if m = w.read(); m["type"] != "subscribed" || fmt.Sprint(m["types"]) != "[ws critical]" {
+	w.Write(`{"type":"subscribe","types":["ws","critical"]}`)
+	if m = w.Read(5 * time.Second); m["type"] != "subscribed" || fmt.Sprint(m["types"]) != "[ws critical]" {
 		t.Fatalf("subscribe → %v", m)
 	}
 	f.add(t, "job_started", "info") // filtered out
 	f.add(t, "job_abend", "error")  // critical
 	f.add(t, "workstation_offline", "error")
 	for _, want := range []string{"job_abend", "workstation_offline"} {
-		m = w.read()
+		m = w.Read(5 * time.Second)
 		if m["type"] != "event" || m["event"].(map[string]any)["event_type"] != want {
 			t.Fatalf("pushed %v, want %s", m, want)
 		}
@@ -303,7 +206,7 @@ func TestWebSocketProtocol(t *testing.T) {
 	f.hub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, _, err = c.Read(ctx)
+	_, _, err := c.Read(ctx)
 	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
 		t.Fatalf("after drain: %v, want going away", err)
 	}

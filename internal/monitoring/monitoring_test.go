@@ -1,22 +1,20 @@
 package monitoring
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/coder/websocket"
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/feed/feedtest"
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/hwa"
 	"github.com/resync/resync/internal/hwasim"
@@ -74,13 +72,7 @@ func (g *rig) get(t *testing.T, path string, v any) int {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	feedtest.Eventually(t, 10*time.Second, what, cond)
 }
 
 type statusDoc struct {
@@ -166,22 +158,8 @@ func TestAbendReachesClients(t *testing.T) {
 			break
 		}
 	}
-	c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(g.srv.URL, "http")+"/api/v1/monitoring/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	read := func() map[string]any {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			t.Fatalf("ws read: %v", err)
-		}
-		var m map[string]any
-		json.Unmarshal(b, &m)
-		return m
-	}
+	ws := feedtest.DialWS(t, g.srv.URL+"/api/v1/monitoring/ws")
+	read := func() map[string]any { return ws.Read(10 * time.Second) }
 	read() // recent_events
 	read() // connected
 	before := g.sim.Counts()

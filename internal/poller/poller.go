@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"strconv"
 	"sync"
@@ -67,11 +68,7 @@ type Stats struct {
 func (s *Stats) EventsByType() map[string]uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]uint64, len(s.byType))
-	for k, v := range s.byType {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.byType)
 }
 
 func (s *Stats) count(evs []events.Event) {

@@ -44,27 +44,24 @@ return last`)
 local snap = redis.call('GET', KEYS[2])
 if snap then redis.call('SET', KEYS[4], snap) end
 redis.call('DEL', KEYS[2], KEYS[3])
-local i = 2
-while i <= #ARGV and ARGV[i] ~= '+' do
-  redis.call('HSET', KEYS[5], ARGV[i], ARGV[i+1]); i = i + 2
-end
-i = i + 1
-while i <= #ARGV do
-  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i+1]); i = i + 2
-end
-return 1`)
+local meta = KEYS[5]` + writeMeta)
 	// note: KEYS fence, meta; like commit's meta part, without the snapshot.
 	noteScript = redis.NewScript(fence + `
+local meta = KEYS[2]` + writeMeta)
+)
+
+// writeMeta is the epilogue of commit and note: ARGV[2..] are field/value
+// pairs to set in the hash meta, then "+", then field/increment pairs.
+const writeMeta = `
 local i = 2
 while i <= #ARGV and ARGV[i] ~= '+' do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+1]); i = i + 2
+  redis.call('HSET', meta, ARGV[i], ARGV[i+1]); i = i + 2
 end
 i = i + 1
 while i <= #ARGV do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i+1]); i = i + 2
+  redis.call('HINCRBY', meta, ARGV[i], ARGV[i+1]); i = i + 2
 end
-return 1`)
-)
+return 1`
 
 // store is the poller's fenced view of Redis.
 type store struct {
