@@ -242,11 +242,14 @@ func TestTWSStaleDuringOutageThenBreaker(t *testing.T) {
 	s.control("PUT", "/_sim/knobs", map[string]any{})
 }
 
-// The HWA client's TLS set-up is built on the first TWS request, not at boot.
+// The HWA client's TLS set-up is built on first use, not at boot: with the
+// shared store on (development's embedded one), the elected monitoring
+// poller uses it at once, and the other worker has not built it.
 func TestTWSLazyClient(t *testing.T) {
 	s := startSim(t)
-	m := startMaster(t, opts{env: append(s.env(), "RESYNC_WORKERS=1")})
+	m := startMaster(t, opts{env: append(s.env(), "RESYNC_WORKERS=2")})
 	m.waitReady(false)
+	m.waitWorkers(2, 30*time.Second)
 	metric := func(name string) string {
 		res, err := fresh.Get(m.url("/metrics"))
 		if err != nil {
@@ -261,12 +264,12 @@ func TestTWSLazyClient(t *testing.T) {
 		}
 		return ""
 	}
-	waitUntil(t, 10*time.Second, "the worker's series in /metrics", func() bool { return metric("resync_tws_upstream_calls_total") != "" })
-	if v := metric("resync_lazy_hwa_client_tls_loaded"); v != "" {
-		t.Fatalf("TLS set up before any TWS request: loaded=%s", v)
+	waitUntil(t, 10*time.Second, "the workers' series in /metrics", func() bool { return metric("resync_tws_upstream_calls_total") != "" })
+	waitUntil(t, 20*time.Second, "the poller's first read of the plan", func() bool { return s.count("plan/job") > 0 })
+	waitUntil(t, 10*time.Second, "the poller's TLS set-up to be counted", func() bool { return metric("resync_lazy_hwa_client_tls_loaded") != "" })
+	if v := metric("resync_lazy_hwa_client_tls_loaded"); v != "1" {
+		t.Fatalf("TLS set up by %s workers before any TWS request; want 1, the poller's", v)
 	}
-	getTWS(t, m.url("/api/v1/tws/engine"))
-	waitUntil(t, 10*time.Second, "the lazy part to be counted", func() bool { return metric("resync_lazy_hwa_client_tls_loaded") == "1" })
 	// The dependency-graph index: not built by other routes, built by the
 	// first dependency request, which then answers as the engine does.
 	getTWS(t, m.url("/api/v1/tws/status"))
