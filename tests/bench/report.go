@@ -209,8 +209,8 @@ func (r *results) markdown() string {
 		fr, fg := r.faults[f.key]["resync"], r.faults[f.key]["gunicorn"]
 		w("| %s | %.0f | %d | %d | %.0f | %d | %d |\n", f.name, fr.requests, fr.failed, fr.connectErrors, fg.requests, fg.failed, fg.connectErrors)
 	}
-	w("\n## Goals\n\n| goal | measured | met |\n|---|---|---|\n")
-	w("Measured is the ratio of the medians; in brackets the median of the per-round ratios.\n\n")
+	w("\n## Goals\n\nMeasured is the ratio of the medians; in brackets the median of the per-round ratios.\n\n")
+	w("| goal | measured | met |\n|---|---|---|\n")
 	goal := func(name string, measured string, ok bool) {
 		mark := "yes"
 		if !ok {
