@@ -121,8 +121,9 @@ func TestRequestContextFollowsParent(t *testing.T) {
 	}
 }
 
-// The health routes served before mux answer as mux would, and what they do
-// not serve still reaches mux.
+// The health routes served before mux: GET and HEAD served, another method
+// 405 with Allow on each of them, whatever order mux holds them in; other
+// paths still reach mux.
 func TestExactRoutes(t *testing.T) {
 	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: time.Minute})
 	for _, c := range []struct {
@@ -133,7 +134,9 @@ func TestExactRoutes(t *testing.T) {
 		{"HEAD", "/api/v1/health/live", 200},
 		{"GET", "/api/v1/health/startup", 200},
 		{"GET", "/api/v1/health/ready", 200},
-		{"POST", "/api/v1/health/live", 404}, // mux's answer, as before the fast path
+		{"POST", "/api/v1/health/live", 405},
+		{"PUT", "/api/v1/health/ready", 405},
+		{"DELETE", "/api/v1/health/startup", 405},
 		{"GET", "/api/v1/health/live/", 404},
 		{"GET", "/api/v1/health/nothing", 404},
 	} {
@@ -141,6 +144,9 @@ func TestExactRoutes(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
 		if rec.Code != c.code {
 			t.Errorf("%s %s: %d, want %d", c.method, c.path, rec.Code, c.code)
+		}
+		if c.code == 405 && rec.Header().Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s %s: Allow %q, want \"GET, HEAD\"", c.method, c.path, rec.Header().Get("Allow"))
 		}
 		if rec.Header().Get(HeaderCorrelationID) == "" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s %s: the chain's headers are missing: %v", c.method, c.path, rec.Header())

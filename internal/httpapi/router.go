@@ -58,11 +58,14 @@ func New(o Options) http.Handler {
 	h := &health{started: time.Now(), checks: o.Checks, probes: o.Probes}
 	api := r.PathPrefix("/api/v1").Subrouter()
 	exact := &exactRoutes{paths: map[string]http.Handler{}, next: r}
-	for path, serve := range map[string]http.HandlerFunc{
-		"/health/live": h.live, "/health/ready": h.ready, "/health/startup": h.startup,
-	} {
-		api.HandleFunc(path, serve).Methods(http.MethodGet, http.MethodHead)
-		exact.paths["/api/v1"+path] = serve
+	// A slice, not a map: mux's answer to a wrong method (405 or 404)
+	// depends on the order routes were added, and a map's order is random.
+	for _, rt := range []struct {
+		path  string
+		serve http.HandlerFunc
+	}{{"/health/live", h.live}, {"/health/ready", h.ready}, {"/health/startup", h.startup}} {
+		api.HandleFunc(rt.path, rt.serve).Methods(http.MethodGet, http.MethodHead)
+		exact.paths["/api/v1"+rt.path] = rt.serve
 	}
 	if o.Limit != nil {
 		r.Use(o.Limit)
