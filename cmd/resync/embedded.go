@@ -5,6 +5,7 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/embedredis"
+	"github.com/resync/resync/internal/metrics"
 )
 
 // embeddedRedis is the store a master serves its workers when the
@@ -19,12 +20,14 @@ type embeddedRedis struct {
 	runtimeDir string // the master's, at start: a reload moving it does not move the store
 	log        *slog.Logger
 	store      *embedredis.Store
+	inUse      bool // the last worker started was given the store
 }
 
 // apply points a configuration that wants the embedded store at it, and
 // gives the worker environment that marks it embedded.
 func (e *embeddedRedis) apply(cfg config.Config) (config.Config, []string, error) {
-	if !cfg.EmbeddedRedis() {
+	e.inUse = cfg.EmbeddedRedis()
+	if !e.inUse {
 		return cfg, nil, nil
 	}
 	if e.store == nil {
@@ -38,6 +41,16 @@ func (e *embeddedRedis) apply(cfg config.Config) (config.Config, []string, error
 	}
 	cfg.Redis.URL = e.store.URL()
 	return cfg, []string{envEmbedded + "=1"}, nil
+}
+
+// health is the dashboard's Redis tile while the workers use the store (the
+// master's loop calls it, as it calls apply). A real Redis is the workers'
+// to report (checks.redis).
+func (e *embeddedRedis) health() map[string]metrics.Health {
+	if !e.inUse || e.store == nil {
+		return nil
+	}
+	return map[string]metrics.Health{"redis": {Status: "ok", Detail: embeddedNote}}
 }
 
 func (e *embeddedRedis) Close() {

@@ -112,10 +112,12 @@ func serve(cfg config.Config, environ []string, logs *logging.Master) error {
 	signal.Notify(sigs, master.Signals...)
 	defer signal.Stop(sigs)
 	watchdog, _ := daemon.SdWatchdogEnabled(false)
+	mon := monitor.New("/proc")
+	mon.Health = store.health
 	m := master.New(master.Options{
 		// Always on in the master (a /proc read a second), so that memory
 		// recycling works and a reload may turn RESYNC_METRICS on.
-		Monitor:    monitor.New("/proc"),
+		Monitor:    mon,
 		Config:     cfg,
 		Spawner:    &spawner{socks: socks, notifySocket: ns.Path(), logs: logs, sim: sim, redis: store},
 		Load:       func() (config.Config, error) { return loadServeConfig(environ) },

@@ -24,6 +24,10 @@ type Monitor struct {
 	sampled map[int]bool // pids sampled last time, to forget the ones gone
 	report  []byte
 	now     func() time.Time
+
+	// Health, when set, reports the dependencies the master itself knows
+	// of (the embedded Redis store), called on every sample from the loop.
+	Health func() map[string]metrics.Health
 }
 
 // New samples the /proc tree at procRoot ("/proc" outside tests).
@@ -37,6 +41,9 @@ func New(procRoot string) *Monitor {
 // report and returns each worker's resident memory in bytes.
 func (m *Monitor) Sample(table control.Snapshot) map[int]uint64 {
 	st := metrics.Stats{Workers: make(map[int]procstat.ProcSample, len(table.Workers))}
+	if m.Health != nil {
+		st.Health = m.Health()
+	}
 	var err error
 	if st.Master, err = m.sampler.Sample(os.Getpid()); err != nil {
 		st.Errors = append(st.Errors, "master: "+err.Error())

@@ -99,7 +99,9 @@
     tile('t-timeouts', String(tot.timeouts), tot.timeouts > 0 ? 'bad' : '');
     for (const dep of ['redis', 'upstream']) {
       const h = r.health && r.health[dep];
-      tile('t-' + dep, h ? h.status : 'n/a', !h ? 'na' : h.status === 'ok' ? 'ok' : 'bad',
+      // The master's embedded Redis is ok but one host's: said, in amber.
+      const embedded = h && h.status === 'ok' && (h.detail || '').startsWith('embedded');
+      tile('t-' + dep, embedded ? 'embedded' : h ? h.status : 'n/a', !h ? 'na' : embedded ? 'warn' : h.status === 'ok' ? 'ok' : 'bad',
         h ? [h.detail, h.latency_ms ? fmtMs(h.latency_ms) : ''].filter(Boolean).join(' · ') : 'not reported');
     }
     const x = tot.extra || {}; // series the workers report (internal/tws/metrics.go)
