@@ -30,8 +30,11 @@ func start(t *testing.T) (*Store, redis.UniversalClient) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	// Generous timeouts: these tests check what the store does, not how fast.
+	// miniredis runs one script at a time (about 1 ms each, more under -race
+	// on a busy host), so 60 at once queued past a 1 s read timeout in CI.
 	c, err := redisclient.New(config.RedisConfig{URL: s.URL(), PoolMin: 1, PoolMax: 8,
-		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
