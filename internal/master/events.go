@@ -34,6 +34,9 @@ func (m *Master) handleNote(n sdnotify.Note, now time.Time) {
 	if note.Recycle != "" && w.recycle == "" && !w.stopping() {
 		w.recycle = note.Recycle
 	}
+	if note.Stopping {
+		w.closed = true
+	}
 	if note.GC != nil {
 		m.gcAnswer(w.pid, *note.GC)
 	}

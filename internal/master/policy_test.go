@@ -184,6 +184,13 @@ func TestReloadRetiresInOrderAndCapacityNeverDips(t *testing.T) {
 			}
 		}
 	}
+	// Not done while an old worker may still accept a connection.
+	if h.m.reload == nil {
+		t.Fatal("reload done before the old workers said their listeners are closed")
+	}
+	for _, o := range old {
+		h.send(o, protocol.Stopping())
+	}
 	if h.m.reload != nil || !slices.Contains(h.systemd, "READY=1\n") {
 		t.Errorf("reload not finished: %v", h.systemd)
 	}
@@ -219,6 +226,9 @@ func TestReloadDuringReload(t *testing.T) {
 		if !slices.Contains(h.got(pid), syscall.SIGTERM) {
 			t.Errorf("generation 1 worker %d kept after generation 3 is ready", pid)
 		}
+	}
+	for _, pid := range append(h.pids(1), second...) {
+		h.send(pid, protocol.Stopping())
 	}
 	if h.m.reload != nil || h.m.gen != 3 {
 		t.Errorf("reload %+v, gen %d; want done at generation 3", h.m.reload, h.m.gen)

@@ -59,7 +59,9 @@ func (m *Master) startReload(now time.Time, reply chan control.Response) {
 }
 
 // finishReload completes a reload once the new generation is at its target and
-// every older worker has been told to drain.
+// every older worker has closed its listeners (STOPPING=1) or is being killed:
+// a client that connects after `resync reload` returns meets the new
+// configuration, never an old worker that has not yet seen its SIGTERM.
 func (m *Master) finishReload(now time.Time) {
 	if m.reload == nil {
 		return
@@ -69,7 +71,7 @@ func (m *Master) finishReload(now time.Time) {
 		return
 	}
 	for _, w := range m.workers {
-		if w.gen != m.gen && !w.stopping() {
+		if w.gen != m.gen && !w.closed && !w.aborted && !w.killed {
 			return
 		}
 	}

@@ -30,6 +30,7 @@ type worker struct {
 	counters protocol.Counters // from its last message that carried them
 	recycle  string            // why it is to be replaced; "" while wanted
 	termAt   time.Time         // SIGTERM sent: draining
+	closed   bool              // STOPPING=1 received: accepts no connection
 	aborted  bool              // timed out: SIGABRT sent
 	killAt   time.Time         // SIGKILL due
 	killed   bool

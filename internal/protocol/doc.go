@@ -49,7 +49,7 @@
 //	Recycle()    X_RESYNC_RECYCLE=max-requests X_RESYNC_METRICS
 //	                                         budget spent: start my replacement
 //	                                         (it keeps serving until SIGTERM)
-//	Stopping()   STOPPING=1 STATUS=draining  after SIGTERM
+//	Stopping()   STOPPING=1 STATUS=draining  after SIGTERM, listeners closed
 //	Final()      X_RESYNC_METRICS            after the drain, just before exit,
 //	                                         so no request goes uncounted
 //	GCAnswer()   X_RESYNC_GC={json}          answer to SIGUSR2

@@ -51,7 +51,8 @@ func Recycle(reason string, c Counters) string {
 	return sdnotify.Format(KeyRecycle, reason, KeyMetrics, c.Encode())
 }
 
-// Stopping says the worker drains after SIGTERM.
+// Stopping says the worker drains after SIGTERM, and accepts no more
+// connections: it is sent once its listeners are closed.
 func Stopping() string { return sdnotify.Format("STOPPING", "1", "STATUS", "draining") }
 
 // Final is the last word before exit: the counts, so that no request served
@@ -68,13 +69,14 @@ type Note struct {
 	Counters *Counters // nil when the message carries none
 	Recycle  string    // "" unless the worker asks to be replaced
 	GC       *string   // the answer to a SIGUSR2, when this is one
+	Stopping bool      // STOPPING=1: its listeners are closed, it drains
 }
 
 // Read interprets a message. Keys it does not know (STATUS, STOPPING…) are
 // informational. Counters that do not decode are an error; the rest of the
 // note is still filled in.
 func Read(m sdnotify.Message) (Note, error) {
-	n := Note{Ready: m["READY"] == "1", Beat: m["WATCHDOG"] == "1", Recycle: m[KeyRecycle]}
+	n := Note{Ready: m["READY"] == "1", Beat: m["WATCHDOG"] == "1", Recycle: m[KeyRecycle], Stopping: m["STOPPING"] == "1"}
 	if v, ok := m[KeyGC]; ok {
 		n.GC = &v
 	}

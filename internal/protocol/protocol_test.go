@@ -18,7 +18,7 @@ func TestMessagesReadBack(t *testing.T) {
 		{Ready(), Note{Ready: true}},
 		{Heartbeat(c), Note{Beat: true, Counters: &c}},
 		{Recycle(RecycleMaxRequests, c), Note{Recycle: RecycleMaxRequests, Counters: &c}},
-		{Stopping(), Note{}},
+		{Stopping(), Note{Stopping: true}},
 		{Final(c), Note{Counters: &c}},
 		{GCAnswer(gc), Note{GC: &gc}},
 	} {

@@ -137,14 +137,16 @@ func (w *worker) count(next http.Handler) http.Handler {
 // listeners close first; once every Serve loop has returned, every accepted
 // connection is known to the tracker.
 func (w *worker) drain(srv *http.Server, listeners []listen.Listener, serveErr <-chan error) error {
-	notify(protocol.Stopping())
 	start := time.Now()
 	w.conns.drain()
-	if w.drainHook != nil {
-		w.drainHook()
-	}
 	for _, l := range listeners {
 		l.Close()
+	}
+	// After the close: a reload is done only once no old worker can accept
+	// a connection (the master waits for this message).
+	notify(protocol.Stopping())
+	if w.drainHook != nil {
+		w.drainHook()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.GracefulTimeout)
 	defer cancel()
