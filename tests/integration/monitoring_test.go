@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -192,6 +191,30 @@ func (d *monitored) streamAbends() ([]string, map[string]int) {
 	return ids, abends
 }
 
+// eachAbendOnce waits until every one of jobs has its job_abend event in the
+// stream, then fails the test for any job with more than one: no event lost
+// or doubled. It returns the stream's ids.
+func (d *monitored) eachAbendOnce(jobs []string) []string {
+	t := d.t
+	t.Helper()
+	waitUntil(t, 20*time.Second, "every ABEND in the stream", func() bool {
+		_, abends := d.streamAbends()
+		for _, id := range jobs {
+			if abends[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	stream, abends := d.streamAbends()
+	for _, id := range jobs {
+		if abends[id] != 1 {
+			t.Errorf("job %s: %d job_abend events, want 1", id, abends[id])
+		}
+	}
+	return stream
+}
+
 // sseLog follows a host's SSE feed as EventSource does: on the end of the
 // stream it reconnects with Last-Event-ID. It keeps every id it got.
 type sseLog struct {
@@ -256,6 +279,19 @@ func (l *sseLog) snapshot() ([]string, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.ids...), l.reconnects
+}
+
+// caughtUp waits until the client has the stream's last id, then stops it
+// and returns every id it got.
+func (l *sseLog) caughtUp(t *testing.T, stream []string) []string {
+	t.Helper()
+	waitUntil(t, 20*time.Second, "the SSE client to read the stream's last entry", func() bool {
+		got, _ := l.snapshot()
+		return len(got) > 0 && len(stream) > 0 && got[len(got)-1] == stream[len(stream)-1]
+	})
+	l.close()
+	got, _ := l.snapshot()
+	return got
 }
 
 // tail is the ids of the stream from the first one the client got: the
@@ -361,25 +397,9 @@ func TestMonitoringOnePollerAbendOnBothHostsAndKillTakeOver(t *testing.T) {
 	t.Logf("SIGKILL of the holder (pid %d): new poller elected after %s, its first commit after %s (TTL %s + interval %s)",
 		holderPID, elected, committed, monTTL, monInterval)
 	wg.Wait()
-	waitUntil(t, 20*time.Second, "every ABEND in the stream", func() bool {
-		_, abends := d.streamAbends()
-		for _, id := range jobs {
-			if abends[id] == 0 {
-				return false
-			}
-		}
-		return true
-	})
-	stream, abends := d.streamAbends()
-	for _, id := range jobs {
-		if abends[id] != 1 {
-			t.Errorf("job %s: %d job_abend events, want 1", id, abends[id])
-		}
-	}
-	time.Sleep(2 * monInterval) // the clients read the last entries
+	stream := d.eachAbendOnce(jobs)
 	for i, l := range logs {
-		l.close()
-		got, _ := l.snapshot()
+		got := l.caughtUp(t, stream)
 		sameTail(t, fmt.Sprintf("host %d SSE", i), got, stream)
 	}
 }
@@ -445,25 +465,10 @@ func TestMonitoringPausedHostAndReloadKeepTheFeeds(t *testing.T) {
 	for _, id := range jobs[6:] {
 		d.abend(id)
 	}
-	waitUntil(t, 20*time.Second, "every ABEND in the stream", func() bool {
-		_, abends := d.streamAbends()
-		for _, id := range jobs {
-			if abends[id] == 0 {
-				return false
-			}
-		}
-		return true
-	})
-	stream, abends := d.streamAbends()
-	for _, id := range jobs {
-		if abends[id] != 1 {
-			t.Errorf("job %s: %d job_abend events, want 1", id, abends[id])
-		}
-	}
-	time.Sleep(2 * monInterval)
+	stream := d.eachAbendOnce(jobs)
 	for name, l := range map[string]*sseLog{"client across the pause": logs, "client across the reload": onReloaded} {
-		l.close()
-		got, reconnects := l.snapshot()
+		got := l.caughtUp(t, stream)
+		_, reconnects := l.snapshot()
 		sameTail(t, name, got, stream)
 		t.Logf("%s: %d events, %d reconnects", name, len(got), reconnects)
 	}
@@ -472,16 +477,13 @@ func TestMonitoringPausedHostAndReloadKeepTheFeeds(t *testing.T) {
 	}
 }
 
+// getBody is the body of a 200 answer (getTWS's request, on a fresh
+// connection).
 func getBody(t *testing.T, url string) string {
 	t.Helper()
-	res, err := fresh.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	a := getTWS(t, url)
+	if a.code != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, a.code)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", url, res.StatusCode)
-	}
-	return string(b)
+	return a.body
 }
