@@ -31,12 +31,13 @@ type Hub struct {
 	subs      map[*Sub]struct{}
 	recent    []Entry // the last RecentSize entries, oldest first
 	closed    bool
+	seeded    chan struct{} // closed by the first Seed
 	overflows atomic.Uint64
 	published atomic.Uint64
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[*Sub]struct{}{}} }
+func NewHub() *Hub { return &Hub{subs: map[*Sub]struct{}{}, seeded: make(chan struct{})} }
 
 // Sub is one client's subscription.
 type Sub struct {
@@ -90,11 +91,23 @@ func (h *Hub) Subscribe(buffer, n int) (*Sub, []Entry, error) {
 }
 
 // Seed sets the recent entries without sending them (a reader's start).
+// The first Seed marks the point from which the reader publishes everything.
 func (h *Hub) Seed(entries []Entry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.remember(entries)
+	select {
+	case <-h.seeded:
+	default:
+		close(h.seeded)
+	}
 }
+
+// Seeded is closed once the reader has read the stream's tail: from then on
+// every new entry is published. A client that replays the stream before that
+// could miss the entries between its replay and the reader's start, and a
+// WebSocket client would get an empty recent list, so the handlers wait for it.
+func (h *Hub) Seeded() <-chan struct{} { return h.seeded }
 
 // Publish sends entries to every subscriber, dropping those that are full.
 func (h *Hub) Publish(entries ...Entry) {

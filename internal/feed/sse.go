@@ -59,6 +59,13 @@ func (s *SSE) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
+	select { // see Hub.Seeded: replaying before it could leave a gap
+	case <-s.Hub.Seeded():
+	case <-sub.Done():
+		return
+	case <-ctx.Done():
+		return
+	}
 	lastSent := ""
 	if from := lastEventID(r); from != "" {
 		var ok bool

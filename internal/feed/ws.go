@@ -40,6 +40,11 @@ func (s *WS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !httpapi.Unbounded(w) {
 		return
 	}
+	if !waitSeeded(r.Context(), s.Hub) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, `{"detail":"event feed not ready (Redis unreachable?); reconnect"}`, http.StatusServiceUnavailable)
+		return
+	}
 	sub, recent, err := s.Hub.Subscribe(s.Buffer, RecentSize)
 	if err != nil {
 		w.Header().Set("Retry-After", "1")
@@ -189,4 +194,21 @@ func uuid() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// seedWait bounds how long a WebSocket upgrade waits for the reader's start
+// (Hub.Seeded) before it is refused: the recent list it sends first would
+// otherwise be empty.
+var seedWait = 5 * time.Second
+
+func waitSeeded(ctx context.Context, h *Hub) bool {
+	t := time.NewTimer(seedWait)
+	defer t.Stop()
+	select {
+	case <-h.Seeded():
+		return true
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return false
 }

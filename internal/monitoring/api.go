@@ -29,9 +29,13 @@ func (s *Service) snapshotView(ctx context.Context) any {
 	return snapshotJSON{snap.Timestamp, snap.Seq, snap.Workstations, snap.Jobs, sum}
 }
 
-// running: someone committed a poll within three intervals.
+// running: someone committed a poll within three intervals. LastPoll is
+// the snapshot's time, taken when the poll began; the commit came the poll's
+// duration later, so a slow upstream (a 4 s poll at a 1 s interval) does not
+// read as "stopped" right after a good poll.
 func (s *Service) running(m meta) bool {
-	return !m.LastPoll.IsZero() && time.Since(m.LastPoll) < 3*s.interval()
+	committed := m.LastPoll.Add(time.Duration(m.LastDurationMS) * time.Millisecond)
+	return !m.LastPoll.IsZero() && time.Since(committed) < 3*s.interval()
 }
 
 func (s *Service) status(w http.ResponseWriter, r *http.Request) {

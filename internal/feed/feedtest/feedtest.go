@@ -84,14 +84,36 @@ func (c *SSE) Next() (Event, error) {
 	}
 }
 
-// Must is Next, failing the test on an error.
+// MustWait bounds Must: an event that never comes fails the test instead of
+// hanging it to the package timeout.
+const MustWait = 10 * time.Second
+
+// Must is Next, failing the test on an error or after MustWait. On a
+// timeout it closes the response, so the stream cannot be read further.
 func (c *SSE) Must(t testing.TB) Event {
 	t.Helper()
-	ev, err := c.Next()
-	if err != nil {
-		t.Fatalf("read event: %v", err)
+	type result struct {
+		ev  Event
+		err error
 	}
-	return ev
+	got := make(chan result, 1)
+	go func() {
+		ev, err := c.Next()
+		got <- result{ev, err}
+	}()
+	timer := time.NewTimer(MustWait)
+	defer timer.Stop()
+	select {
+	case r := <-got:
+		if r.err != nil {
+			t.Fatalf("read event: %v", r.err)
+		}
+		return r.ev
+	case <-timer.C:
+		c.Resp.Body.Close()
+		t.Fatalf("no event in %s", MustWait)
+		return Event{}
+	}
 }
 
 // WS is a WebSocket client of the original's JSON messages.
