@@ -185,10 +185,12 @@ func (cs *conns) wait(ctx context.Context) error {
 	}
 }
 
-// conn is one accepted connection. While it is idle — between an answer and
-// the first byte of the next request, or between accept and the first byte —
-// a drain caps its read deadline at idleSince+idleFor, so net/http's own idle
-// wait ends there and net/http closes it. Once a byte arrives the cap is
+// conn is one accepted connection. While it is idle between an answer and
+// the first byte of the next request, a drain caps its read deadline at
+// idleSince+idleFor, so net/http's own idle wait ends there and net/http
+// closes it. A connection that has carried no request yet is not capped: its
+// client has had no answer, so no reason to expect a close, and net/http's
+// header timeout bounds it. Once a byte arrives the cap is
 // lifted and the request is served (with Connection: close).
 type conn struct {
 	net.Conn
@@ -196,6 +198,7 @@ type conn struct {
 
 	mu        sync.Mutex
 	idle      bool
+	used      bool // has carried a request: only then does the drain's idle cap apply
 	idleSince time.Time
 	asked     time.Time // the read deadline net/http last set
 	capped    bool      // the deadline in force is the drain's cap, not asked
@@ -216,7 +219,7 @@ func (c *conn) busy() {
 	if !c.idle {
 		return
 	}
-	c.idle = false
+	c.idle, c.used = false, true
 	if c.cs.draining.Load() {
 		gap := int64(time.Since(c.idleSince))
 		for old := c.cs.maxGap.Load(); gap > old && !c.cs.maxGap.CompareAndSwap(old, gap); old = c.cs.maxGap.Load() {
@@ -240,7 +243,7 @@ func (c *conn) applyLocked(force bool) {
 		return
 	}
 	d, capped := c.asked, false
-	if c.idle && c.cs.draining.Load() {
+	if c.idle && c.used && c.cs.draining.Load() {
 		if limit := c.idleSince.Add(c.cs.idleFor); d.IsZero() || limit.Before(d) {
 			d, capped = limit, true
 		}

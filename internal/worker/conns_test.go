@@ -136,3 +136,27 @@ func TestCloseWithUnreadBodyIsNoReset(t *testing.T) {
 	c.(*net.TCPConn).CloseWrite()
 	expectFIN(t, br)
 }
+
+// A connection that has carried no request yet is not closed by the drain's
+// idle rule: its client, silent for longer than idleFor after connecting
+// (starved, say), still gets its answer, with Connection: close.
+func TestDrainServesFreshConnectionSilentPastIdleFor(t *testing.T) {
+	cs := newConns(5 * time.Second)
+	cs.idleFor = 100 * time.Millisecond
+	addr := serve(t, cs, http.HandlerFunc(ok))
+	c, br := dial(t, addr)
+	for deadline := time.Now().Add(5 * time.Second); cs.count() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) { // accepted and tracked, so that the drain sees it
+			t.Fatal("connection never tracked")
+		}
+	}
+	cs.drain()
+	time.Sleep(3 * cs.idleFor) // the scenario: the client says nothing for 3 idle periods
+	resp := roundTrip(t, c, br, get)
+	if !resp.Close {
+		t.Errorf("answer during a drain without Connection: close")
+	}
+	if n := cs.idleClosed.Load(); n != 0 {
+		t.Errorf("idle closes counted: %d, want 0", n)
+	}
+}

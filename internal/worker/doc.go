@@ -21,12 +21,17 @@ package worker
 //     served, and every answer whose header goes out from now on carries
 //     Connection: close; net/http closes the connection after it. The client, told so, sends nothing
 //     more on it.
-//  3. A connection that is idle — no byte of a request since its last
-//     answer, or since accept — is closed once it has been idle for one
-//     second (drainIdle; RESYNC_KEEPALIVE instead when that is shorter, since
+//  3. A keep-alive connection that is idle — no byte of a request since its
+//     last answer — is closed once it has been idle for one second
+//     (drainIdle; RESYNC_KEEPALIVE instead when that is shorter, since
 //     outside a drain it would be closed then anyway). The idle wait is
 //     net/http's own, its read deadline capped; if request bytes arrived just
 //     as the cap fired (peeked with MSG_PEEK), the request is served instead.
+//     A connection that has not carried a request yet is left to the header
+//     timeout (RESYNC_HEADER_TIMEOUT): its client connected to send one and
+//     has had no answer to tell it otherwise. Closing it after a second lost
+//     fresh GETs of a client starved of CPU between connect and send, at load
+//     average 25-37 (TestReloadUnderLoad, 1 run in 5).
 //  4. Every close is a half-close: our FIN goes out after the answer, then
 //     what the peer still sends (a body the handler did not read, a request
 //     that crossed our FIN) is read and discarded until the peer's FIN, for
