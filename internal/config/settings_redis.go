@@ -49,6 +49,15 @@ func formatRatePeriod(d time.Duration) string {
 	return formatDuration(d)
 }
 
+// MinRateInterval is the shortest time between two requests a rate may
+// allow (PERIOD/COUNT). redis_rate's GCRA script keeps a budget as a
+// theoretical arrival time in seconds since 2017 in a Lua double, whose
+// resolution is 2^-24 s (60 ns) from 2025 and 2^-23 s from 2034: an interval
+// shorter than half of it is lost when added (the request is allowed and
+// nothing is stored), and one near it is rounded, up to twice as strict. At
+// 1 µs the rounding is a few percent at worst and averages out.
+const MinRateInterval = time.Microsecond
+
 func rate(field func(*Config) *Rate) codec {
 	return codec{
 		set: func(c *Config, v string) error {
@@ -66,6 +75,13 @@ func rate(field func(*Config) *Rate) codec {
 			}
 			if d < time.Second || d%time.Second != 0 {
 				return errors.New("period must be whole seconds (1s or more)")
+			}
+			if most := int(d / MinRateInterval); count > most {
+				return fmt.Errorf("more than %d per %s (one each %v) is faster than the limiter counts: "+
+					"Redis keeps each budget as a time in floating-point seconds, about 0.06 µs precise, so "+
+					"a faster rate is rounded or not counted at all (1000000000/1s never refuses and stores "+
+					"no key); use at most %d/%s, or 0/1m for no limit",
+					most, formatRatePeriod(d), MinRateInterval, most, formatRatePeriod(d))
 			}
 			*field(c) = Rate{N: count, Per: d}
 			return nil

@@ -46,6 +46,11 @@ func init() {
 		{"RESYNC_RATE_LIMIT_DEFAULT", "100", "", "must be COUNT/PERIOD"},
 		{"RESYNC_RATE_LIMIT_DEFAULT", "x/1m", "", "count must be a whole number"},
 		{"RESYNC_RATE_LIMIT_DEFAULT", "5/500ms", "", "period must be whole seconds"},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "1000000/1s", "1000000/1s", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "1000000000/1h", "1000000000/1h", ""},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "1000001/1s", "", "more than 1000000 per 1s (one each 1µs) is faster than the limiter counts"},
+		{"RESYNC_RATE_LIMIT_DEFAULT", "1000000000/1m", "", "use at most 60000000/1m, or 0/1m for no limit"},
+		{"RESYNC_RATE_LIMIT_AUTH", "1000000000/1s", "", "more than 1000000 per 1s"},
 		{"RESYNC_RATE_LIMIT_AUTH", "5/1m", "5/1m", ""},
 		{"RESYNC_RATE_LIMIT_AUTH", "5/0", "", "period must be > 0"},
 		{"RESYNC_RATE_LIMIT_FAIL", "closed", "closed", ""},
@@ -81,5 +86,19 @@ func TestEmbeddedRedis(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "RESYNC_REDIS_URL") {
 			t.Errorf("the refusal does not name the setting: %v", err)
 		}
+	}
+}
+
+// TestRateTooFast: a rate the limiter cannot count (1000000000/1s, which
+// redis_rate's script would never refuse) is refused where it is written, so
+// `resync check` and a reload name the line instead of the limit silently
+// not holding.
+func TestRateTooFast(t *testing.T) {
+	path := writeFile(t, "RESYNC_MODE=production\nRESYNC_RATE_LIMIT_DEFAULT=1000000000/1s\n")
+	_, err := Load([]string{"RESYNC_ENV_FILE=" + path})
+	got := errorStrings(t, err)
+	want := path + `:2: RESYNC_RATE_LIMIT_DEFAULT="1000000000/1s": more than 1000000 per 1s`
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) || !strings.Contains(got[0], "0/1m for no limit") {
+		t.Errorf("errors %q, want one starting %q", got, want)
 	}
 }

@@ -42,7 +42,7 @@ func TestMeasureRateLimitCost(t *testing.T) {
 	sides := []struct {
 		name string
 		m    *master
-	}{{"unlimited", startMaster(t, opts{env: env("0/1m")})}, {"limited", startMaster(t, opts{env: env("1000000000/1m")})}}
+	}{{"unlimited", startMaster(t, opts{env: env("0/1m")})}, {"limited", startMaster(t, opts{env: env("60000000/1m")})}}
 	for _, s := range sides {
 		s.m.waitReady(false)
 		measureWrk(t, s.m.url(route), 2, 32, 2*time.Second) // warm: caches, pools
