@@ -27,6 +27,7 @@ var (
 	descPolls        = prometheus.NewDesc("resync_tws_polls_total", "Polls committed, by every poller of the deployment.", nil, nil)
 	descPollErrors   = prometheus.NewDesc("resync_tws_poll_errors_total", "Polls that failed.", nil, nil)
 	descEvents       = prometheus.NewDesc("resync_tws_events_total", "Events appended to the stream, per type.", []string{"type"}, nil)
+	descFenced       = prometheus.NewDesc("resync_tws_fenced_writes_total", "The poller's writes by the fence's verdict: accepted, or refused for a stale fencing token (a deposed poller's late write, which wrote nothing).", []string{"result"}, nil)
 	descToken        = prometheus.NewDesc("resync_tws_poller_token", "Fencing token of the poller that wrote last; it rises at each take-over.", nil, nil)
 	descHolder       = prometheus.NewDesc("resync_tws_poller_holder", "1 for the host:pid of the poller that wrote last.", []string{"holder"}, nil)
 )
@@ -62,7 +63,7 @@ type collector struct{ s *Service }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descJobs, descJobClass, descStreams, descWorkstations, descAbends, descHealth,
-		descPollAge, descPollDuration, descPolls, descPollErrors, descEvents, descToken, descHolder} {
+		descPollAge, descPollDuration, descPolls, descPollErrors, descEvents, descFenced, descToken, descHolder} {
 		ch <- d
 	}
 }
@@ -85,6 +86,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descPolls, float64(m.Polls))
 	counter(descPollErrors, float64(m.Errors))
+	counter(descFenced, float64(m.FencedAccepted), "accepted")
+	counter(descFenced, float64(m.FencedRefused), "refused")
 	byType, _ := c.s.o.Redis.HMGet(ctx, c.s.keys.Meta, eventKeys()...).Result()
 	for i, typ := range events.Types {
 		n := 0.0

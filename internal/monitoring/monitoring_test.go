@@ -206,8 +206,18 @@ func TestAbendReachesClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := map[string]float64{}
+	fenced := map[string]float64{}
 	for _, mf := range mfs {
 		names[mf.GetName()] = mf.GetMetric()[0].GetGauge().GetValue()
+		if mf.GetName() == "resync_tws_fenced_writes_total" {
+			for _, m := range mf.GetMetric() {
+				fenced[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	// The poller's scripts went through the fence; none was refused (one poller).
+	if fenced["accepted"] < 1 || fenced["refused"] != 0 || len(fenced) != 2 {
+		t.Errorf("resync_tws_fenced_writes_total %v, want accepted ≥ 1 and refused 0", fenced)
 	}
 	for _, want := range []string{"resync_tws_jobs", "resync_tws_job_streams", "resync_tws_workstations", "resync_tws_last_poll_age_seconds", "resync_tws_polls_total", "resync_tws_events_total"} {
 		if _, ok := names[want]; !ok {

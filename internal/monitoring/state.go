@@ -37,6 +37,8 @@ type meta struct {
 	LastDurationMS int64
 	LastError      string
 	IntervalS      int64
+	// The poller's fenced writes, by the fence's verdict (poller.MetaFenced*).
+	FencedAccepted, FencedRefused int64
 }
 
 func (s *state) meta(ctx context.Context) (meta, error) {
@@ -46,7 +48,8 @@ func (s *state) meta(ctx context.Context) (meta, error) {
 	}
 	n := func(k string) int64 { v, _ := strconv.ParseInt(h[k], 10, 64); return v }
 	m := meta{Holder: h["holder"], Token: n("token"), Seq: h["seq"], Polls: n("polls"), Errors: n("errors"),
-		Events: n("events"), LastDurationMS: n("last_duration_ms"), LastError: h["last_error"], IntervalS: n("interval_s")}
+		Events: n("events"), LastDurationMS: n("last_duration_ms"), LastError: h["last_error"], IntervalS: n("interval_s"),
+		FencedAccepted: n(poller.MetaFencedAccepted), FencedRefused: n(poller.MetaFencedRefused)}
 	if ms := n("last_poll_at"); ms > 0 {
 		m.LastPoll = time.UnixMilli(ms).UTC()
 	}

@@ -25,7 +25,8 @@
 //	resync:{tws}:pending    the snapshot of the poll being written
 //	resync:{tws}:written    events of the pending poll already appended
 //	resync:{tws}:meta       hash: holder, token, seq, polls, errors, events,
-//	                        last poll time and duration, last error
+//	                        last poll time and duration, last error, the
+//	                        fence's accepted and refused writes
 //	resync:{tws}:events     the event stream (MAXLEN ~ retention)
 //
 // The election is internal/lock's fenced lock named resync:{tws}:poller: its

@@ -142,6 +142,11 @@ func TestOlderTokenIsRefused(t *testing.T) {
 	if n := len(streamEvents(t, rdb)); n != 0 {
 		t.Fatalf("%d events written by the fenced holder", n)
 	}
+	// The fence counted both claims and the refusal (for /metrics).
+	meta := rdb.HGetAll(ctx, old.cfg.Keys.Meta).Val()
+	if meta[MetaFencedAccepted] != "2" || meta[MetaFencedRefused] != "1" {
+		t.Fatalf("fence counts in meta: accepted %q refused %q, want 2 and 1", meta[MetaFencedAccepted], meta[MetaFencedRefused])
+	}
 }
 
 // A holder dies after appending part of a poll's events: the next holder

@@ -13,24 +13,40 @@ import (
 // ErrFenced: a newer holder has written; this one must stop.
 var ErrFenced = errors.New("poller: fenced off by a newer holder")
 
-// fence is the prologue of every write: KEYS[1] is the fence key, ARGV[1]
-// the writer's token. An older token is refused; a newer one raises the fence.
+// Meta hash fields where the fence counts its verdicts for /metrics
+// (resync_tws_fenced_writes_total): a refused write is a deposed poller's
+// late one, which the operator should see was stopped.
+const (
+	MetaFencedAccepted = "fenced_writes_accepted"
+	MetaFencedRefused  = "fenced_writes_refused"
+)
+
+// fence is the prologue of every write: KEYS[1] is the fence key, the last
+// KEYS the meta hash, ARGV[1] the writer's token. An older token is refused;
+// a newer one raises the fence. The verdict is counted in the meta hash —
+// the refusal too: an error reply keeps what the script wrote before it,
+// and a refused writer writes nothing else.
 const fence = `
 local seen = tonumber(redis.call('GET', KEYS[1]) or '0')
 local token = tonumber(ARGV[1])
-if token < seen then return redis.error_reply('FENCED token ' .. ARGV[1] .. ' < ' .. seen) end
+if token < seen then
+  redis.call('HINCRBY', KEYS[#KEYS], '` + MetaFencedRefused + `', 1)
+  return redis.error_reply('FENCED token ' .. ARGV[1] .. ' < ' .. seen)
+end
 if token > seen then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('HINCRBY', KEYS[#KEYS], '` + MetaFencedAccepted + `', 1)
 `
 
 var (
-	// claim: the new holder raises the fence before it reads anything.
+	// claim: KEYS fence, meta. The new holder raises the fence before it
+	// reads anything.
 	claimScript = redis.NewScript(fence + `return 1`)
-	// begin: KEYS fence, pending, written; ARGV token, snapshot.
+	// begin: KEYS fence, pending, written, meta; ARGV token, snapshot.
 	beginScript = redis.NewScript(fence + `
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], 0)
 return 1`)
-	// appendEvents: KEYS fence, stream, written; ARGV token, maxlen, event…
+	// appendEvents: KEYS fence, stream, written, meta; ARGV token, maxlen, event…
 	appendScript = redis.NewScript(fence + `
 local last = ''
 for i = 3, #ARGV do
@@ -78,11 +94,11 @@ func fenced(err error) error {
 }
 
 func (s *store) claim(ctx context.Context, token int64) error {
-	return fenced(claimScript.Run(ctx, s.rdb, []string{s.keys.Fence}, token).Err())
+	return fenced(claimScript.Run(ctx, s.rdb, []string{s.keys.Fence, s.keys.Meta}, token).Err())
 }
 
 func (s *store) begin(ctx context.Context, token int64, snap []byte) error {
-	return fenced(beginScript.Run(ctx, s.rdb, []string{s.keys.Fence, s.keys.Pending, s.keys.Written}, token, snap).Err())
+	return fenced(beginScript.Run(ctx, s.rdb, []string{s.keys.Fence, s.keys.Pending, s.keys.Written, s.keys.Meta}, token, snap).Err())
 }
 
 func (s *store) append(ctx context.Context, token int64, evs [][]byte) error {
@@ -91,7 +107,7 @@ func (s *store) append(ctx context.Context, token int64, evs [][]byte) error {
 	for _, e := range evs {
 		args = append(args, e)
 	}
-	return fenced(appendScript.Run(ctx, s.rdb, []string{s.keys.Fence, s.keys.Stream, s.keys.Written}, args...).Err())
+	return fenced(appendScript.Run(ctx, s.rdb, []string{s.keys.Fence, s.keys.Stream, s.keys.Written, s.keys.Meta}, args...).Err())
 }
 
 func (s *store) commit(ctx context.Context, token int64, set map[string]any, incr map[string]int64) error {

@@ -437,7 +437,8 @@ func TestMonitoringPausedHostAndReloadKeepTheFeeds(t *testing.T) {
 		elected, committed, monTTL, monInterval)
 	d.abend(jobs[1])
 	cont() // the old holder wakes: fenced, it steps down
-	paused.waitLog(`poller: stepped down`, 15*time.Second)
+	down := paused.waitLog(`poller: stepped down.*`, 15*time.Second)[0]
+	d.checkFencedWrites(down)
 	d.abend(jobs[2])
 
 	// A reload of the host now polling, with an SSE client on it.
@@ -476,6 +477,40 @@ func TestMonitoringPausedHostAndReloadKeepTheFeeds(t *testing.T) {
 		t.Error("the reload did not end the SSE stream: its client never reconnected")
 	}
 }
+
+var fencedRx = regexp.MustCompile(`(?m)^resync_tws_fenced_writes_total\{result="(accepted|refused)"\} (\d+)$`)
+
+// checkFencedWrites checks resync_tws_fenced_writes_total on every host
+// once the deposed holder stepped down (its log line down): every host
+// serves the counts the fence keeps in Redis, the new holder's writes were
+// accepted, and when the old holder stepped down on a refused write (rather
+// than on seeing its lock lost first) that refusal is counted.
+func (d *monitored) checkFencedWrites(down string) {
+	t := d.t
+	t.Helper()
+	meta := d.rdb.HGetAll(context.Background(), poller.KeysFor("").Meta).Val()
+	for i, h := range d.hosts {
+		got := map[string]string{}
+		for _, m := range fencedRx.FindAllStringSubmatch(getBody(t, h.url("/metrics")), -1) {
+			got[m[1]] = m[2]
+		}
+		acc, ref := got["accepted"], got["refused"]
+		if acc == "" || ref == "" || acc == "0" {
+			t.Fatalf("host %d /metrics: resync_tws_fenced_writes_total %v, want accepted > 0 and refused", i, got)
+		}
+		// The counts only rise: a host's may be newer than the meta read above.
+		if n, _ := strconv.Atoi(ref); n < atoi(meta[poller.MetaFencedRefused]) {
+			t.Errorf("host %d: refused %s, Redis had %s before", i, ref, meta[poller.MetaFencedRefused])
+		}
+		if strings.Contains(down, "fenced") && ref == "0" {
+			t.Errorf("host %d: the old holder stepped down on a refused write (%s) but refused is 0", i, down)
+		}
+	}
+	t.Logf("fenced writes: accepted %d refused %d; the old holder: %s", atoi(meta[poller.MetaFencedAccepted]),
+		atoi(meta[poller.MetaFencedRefused]), down)
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // getBody is the body of a 200 answer (getTWS's request, on a fresh
 // connection).
