@@ -220,6 +220,7 @@ func (d *monitored) eachAbendOnce(jobs []string) []string {
 type sseLog struct {
 	mu         sync.Mutex
 	ids        []string
+	connects   int // streams opened: the server has subscribed the client
 	reconnects int
 	stop       chan struct{}
 	done       chan struct{}
@@ -241,6 +242,9 @@ func followSSE(t *testing.T, url string) *sseLog {
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}
+			l.mu.Lock()
+			l.connects++
+			l.mu.Unlock()
 			go func() { <-l.stop; c.Resp.Body.Close() }()
 			for {
 				ev, err := c.Next()
@@ -273,6 +277,12 @@ func (l *sseLog) close() {
 		close(l.stop)
 	}
 	<-l.done
+}
+
+func (l *sseLog) connected() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.connects > 0
 }
 
 func (l *sseLog) snapshot() ([]string, int) {
@@ -439,14 +449,21 @@ func TestMonitoringPausedHostAndReloadKeepTheFeeds(t *testing.T) {
 	cont() // the old holder wakes: fenced, it steps down
 	down := paused.waitLog(`poller: stepped down.*`, 15*time.Second)[0]
 	d.checkFencedWrites(down)
-	d.abend(jobs[2])
 
 	// A reload of the host now polling, with an SSE client on it.
 	onReloaded := followSSE(t, other.url("/api/v1/monitoring/events/stream"))
 	ws := feedtest.DialWS(t, other.url("/api/v1/monitoring/ws"))
 	ws.Read(10 * time.Second)
 	ws.Read(10 * time.Second)
-	time.Sleep(monInterval)
+	// The HUP must find the SSE client subscribed and holding an id, so that
+	// the reload's end of stream is resumed from Last-Event-ID (and counted
+	// as a reconnect): it reads the event of an ABEND set once it is in.
+	waitUntil(t, 20*time.Second, "the SSE client of the reloading host connected", onReloaded.connected)
+	d.abend(jobs[2])
+	waitUntil(t, 20*time.Second, "the SSE client of the reloading host to read an event", func() bool {
+		got, _ := onReloaded.snapshot()
+		return len(got) > 0
+	})
 	from := len(other.notify.all())
 	other.signal(syscall.SIGHUP)
 	for _, id := range jobs[3:6] {
