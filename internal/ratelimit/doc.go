@@ -3,8 +3,9 @@
 // every host counts against the same limit.
 //
 // The algorithm is GCRA from github.com/go-redis/redis_rate/v10: one Lua
-// script on one key, one round trip per request, computed with the Redis
-// server's clock (TIME), so hosts' clocks never matter. A limit of N per P
+// script on one key, computed with the Redis server's clock (TIME), so
+// hosts' clocks never matter; one round trip per request, but for the
+// leases below. A limit of N per P
 // admits a burst of N at once, then one request every P/N; a client that
 // stays away for P has its whole burst again. A refused request costs the
 // budget nothing.
@@ -20,6 +21,14 @@
 // the limit inexact: GCRA's state only moves forward, and refused requests
 // do not move it, so Redis would have refused each of them too, with the
 // same retry time.
+//
+// A worker leases tokens of a hot key (lease.go): one AllowAtMost call
+// counts up to 1% of the burst (at most 64) in Redis, and the worker's next
+// requests of that key use them without a round trip, for at most 250 ms.
+// The limit stays an upper bound: no request is admitted that Redis has not
+// counted. Limits with a burst below 200 (the defaults 100/1m and 5/1m
+// among them) never lease. The cost is bounded under-admission: tokens not
+// used in time are dropped (resync_ratelimit_lease_expired_tokens_total).
 //
 // When Redis cannot answer (down, or slower than RESYNC_REDIS_READ_TIMEOUT)
 // the request is served unlimited (RESYNC_RATE_LIMIT_FAIL=open, the

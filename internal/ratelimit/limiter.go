@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -33,6 +34,7 @@ type Limiter struct {
 	auth    redis_rate.Limit
 	o       Options
 	refused refusals
+	leases  leases
 	outage  outage
 	stats   stats
 }
@@ -40,7 +42,7 @@ type Limiter struct {
 // New returns a Limiter counting in rdb.
 func New(rdb redis.UniversalClient, o Options) *Limiter {
 	return &Limiter{gcra: redis_rate.NewLimiter(rdb), def: limit(o.Default), auth: limit(o.Auth),
-		o: o, refused: refusals{until: map[string]time.Time{}}, outage: outage{log: o.Logger, open: o.FailOpen}}
+		o: o, refused: refusals{until: map[string]time.Time{}}, leases: leases{m: map[string]*lease{}}, outage: outage{log: o.Logger, open: o.FailOpen}}
 }
 
 func limit(r config.Rate) redis_rate.Limit {
@@ -90,15 +92,42 @@ func Key(client, route string) string { return "{" + client + "|" + route + "}" 
 // allow answers the request's limit decision; false means it has answered.
 func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, lim redis_rate.Limit, route string) bool {
 	key := Key(l.o.Clients.Of(r).Addr, route)
-	h := w.Header()
 	window := strconv.Itoa(int(lim.Period / time.Second))
 	now := time.Now()
+	ask := 1
+	if size := leaseSize(lim); size > 1 {
+		ok, remaining, prefetch, n := l.leases.take(key, now, size)
+		if ok {
+			if prefetch > 0 {
+				go l.prefetch(key, lim, prefetch)
+			}
+			l.stats.leased.Add(1)
+			admit(w, lim, window, remaining)
+			return true
+		}
+		ask = n
+	}
 	if wait, ok := l.refused.check(key, now); ok {
+		if ask > 1 {
+			l.leases.filled(key, now, 0, 0, 0)
+		}
 		l.stats.localRefusals.Add(1)
 		refuse(w, lim, window, wait)
 		return false
 	}
-	res, err := l.gcra.Allow(r.Context(), key, lim)
+	var res *redis_rate.Result
+	var err error
+	if ask > 1 {
+		// AllowAtMost counts what Redis has, up to ask, never more.
+		res, err = l.gcra.AllowAtMost(r.Context(), key, lim, ask)
+		allowed, remaining := 0, 0
+		if err == nil {
+			allowed, remaining = res.Allowed, res.Remaining
+		}
+		l.leases.filled(key, now, allowed, min(allowed, 1), remaining)
+	} else {
+		res, err = l.gcra.Allow(r.Context(), key, lim)
+	}
 	if err != nil {
 		l.stats.errors.Add(1)
 		l.outage.failed(err)
@@ -106,7 +135,7 @@ func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, lim redis_rate.L
 			l.stats.failedOpen.Add(1)
 			return true
 		}
-		h.Set("Retry-After", "1")
+		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, `{"detail":"Rate limiter unavailable"}`)
 		return false
 	}
@@ -119,10 +148,32 @@ func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, lim redis_rate.L
 		return false
 	}
 	l.stats.allowed.Add(1)
-	h.Set("X-RateLimit-Limit", strconv.Itoa(lim.Rate))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
-	h.Set("X-RateLimit-Window", window)
+	// Redis's count, and the tokens this call leased beyond its own, which
+	// Redis counted as used but this worker's next requests will use.
+	admit(w, lim, window, res.Remaining+res.Allowed-1)
 	return true
+}
+
+// prefetch leases n more tokens of key before this worker's run out, so
+// that no request of a hot key waits for Redis. No request waits for it
+// either: it runs on its own, bounded by the client's read timeout, and a
+// failure only means the next request without a token asks for itself.
+func (l *Limiter) prefetch(key string, lim redis_rate.Limit, n int) {
+	start := time.Now()
+	res, err := l.gcra.AllowAtMost(context.Background(), key, lim, n)
+	if err != nil {
+		l.leases.filled(key, start, 0, 0, 0)
+		return
+	}
+	l.leases.filled(key, start, res.Allowed, 0, res.Remaining)
+}
+
+// admit sets the headers of an admitted request.
+func admit(w http.ResponseWriter, lim redis_rate.Limit, window string, remaining int) {
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(lim.Rate))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Window", window)
 }
 
 // refuse answers 429 as the original did: Retry-After and X-RateLimit-Reset

@@ -23,7 +23,7 @@ import (
 	"github.com/resync/resync/internal/syncbuf"
 )
 
-func newClient(t *testing.T, url string) redis.UniversalClient {
+func newClient(t testing.TB, url string) redis.UniversalClient {
 	t.Helper()
 	rdb, err := redisclient.New(config.RedisConfig{URL: url, PoolMax: 20,
 		DialTimeout: time.Second, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})

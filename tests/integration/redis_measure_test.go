@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/resync/resync/internal/redistest"
 )
@@ -22,11 +25,12 @@ import (
 //
 // Two resync instances (2 workers each) on one redis-server, the same
 // route: one with RESYNC_RATE_LIMIT_DEFAULT=0/1m (off), one with a limit
-// no load reaches (so every request makes its Redis call and none is
-// refused). wrk loads each in turn, alternating, 3 rounds; the medians of
-// requests/s, of the workers' and redis-server's CPU per request (from
-// /proc), and of wrk's latency, and at one connection the latency a
-// request pays for its round trip.
+// no load reaches (none is refused; one client, so its key is hot and the
+// workers lease up to 64 tokens a call). wrk loads each in turn,
+// alternating, 3 rounds; the medians of requests/s, of the workers' and
+// redis-server's CPU per request (from /proc), of the Redis scripts run
+// per request and their cost in Redis (INFO commandstats), and of wrk's
+// latency, and at one connection the latency a request pays for the limit.
 func TestMeasureRateLimitCost(t *testing.T) {
 	if os.Getenv("RESYNC_MEASURE_REDIS") != "1" {
 		t.Skip("a measurement: RESYNC_MEASURE_REDIS=1 runs it")
@@ -47,22 +51,28 @@ func TestMeasureRateLimitCost(t *testing.T) {
 		s.m.waitReady(false)
 		measureWrk(t, s.m.url(route), 2, 32, 2*time.Second) // warm: caches, pools
 	}
-	type round struct{ rps, workerUS, redisUS, p50ms, lat1ms float64 }
+	type round struct{ rps, workerUS, redisUS, p50ms, lat1ms, calls, usPerCall float64 }
 	results := map[string][]round{}
 	for r := range 3 {
 		for _, s := range sides {
 			pids := s.m.readyPIDs()
+			sc0, su0 := scriptCalls(t, srv)
 			cpu0, rcpu0 := cpuTicks(t, pids...), cpuTicks(t, srv.PID())
 			out := measureWrk(t, s.m.url(route), 2, 32, 5*time.Second)
 			cpu1, rcpu1 := cpuTicks(t, pids...), cpuTicks(t, srv.PID())
+			sc1, su1 := scriptCalls(t, srv)
 			one := measureWrk(t, s.m.url(route), 1, 1, 2*time.Second)
 			tick := 1e6 / 100.0 // µs per clock tick (USER_HZ = 100)
 			res := round{rps: out.rps, p50ms: out.p50ms, lat1ms: one.p50ms,
 				workerUS: float64(cpu1-cpu0) * tick / float64(out.requests),
-				redisUS:  float64(rcpu1-rcpu0) * tick / float64(out.requests)}
+				redisUS:  float64(rcpu1-rcpu0) * tick / float64(out.requests),
+				calls:    float64(sc1-sc0) / float64(out.requests)}
+			if sc1 > sc0 {
+				res.usPerCall = float64(su1-su0) / float64(sc1-sc0)
+			}
 			results[s.name] = append(results[s.name], res)
-			t.Logf("round %d %-9s %8.0f req/s  worker CPU %5.1f µs/req  redis-server %5.1f µs/req  p50 %.2f ms (32 conns), %.3f ms (1 conn)",
-				r+1, s.name, res.rps, res.workerUS, res.redisUS, res.p50ms, res.lat1ms)
+			t.Logf("round %d %-9s %8.0f req/s  worker CPU %5.1f µs/req  redis-server %5.1f µs/req  p50 %.2f ms (32 conns), %.3f ms (1 conn)  "+
+				"%.3f scripts/req, %.1f µs each in Redis", r+1, s.name, res.rps, res.workerUS, res.redisUS, res.p50ms, res.lat1ms, res.calls, res.usPerCall)
 		}
 	}
 	med := func(name string, f func(round) float64) float64 {
@@ -78,6 +88,8 @@ func TestMeasureRateLimitCost(t *testing.T) {
 		med(l, func(r round) float64 { return r.rps }), med(l, func(r round) float64 { return r.rps })/med(u, func(r round) float64 { return r.rps }))
 	t.Logf("median worker CPU per request: unlimited %.1f µs, limited %.1f µs; redis-server %.1f µs per limited request",
 		med(u, func(r round) float64 { return r.workerUS }), med(l, func(r round) float64 { return r.workerUS }), med(l, func(r round) float64 { return r.redisUS }))
+	t.Logf("median Redis scripts per limited request %.3f, %.1f µs each (commandstats usec_per_call)",
+		med(l, func(r round) float64 { return r.calls }), med(l, func(r round) float64 { return r.usPerCall }))
 	t.Logf("median latency at 1 connection: unlimited %.3f ms, limited %.3f ms",
 		med(u, func(r round) float64 { return r.lat1ms }), med(l, func(r round) float64 { return r.lat1ms }))
 }
@@ -125,6 +137,28 @@ func measureWrk(t *testing.T, url string, threads, conns int, d time.Duration) w
 	}
 	return o
 }
+
+// scriptCalls is redis-server's count of EVALSHA and EVAL calls, and the
+// µs it spent in them (INFO commandstats).
+func scriptCalls(t *testing.T, srv *redistest.Server) (calls, usec int64) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if m := cmdstatScript.FindStringSubmatch(line); m != nil {
+			c, _ := strconv.ParseInt(m[1], 10, 64)
+			u, _ := strconv.ParseInt(m[2], 10, 64)
+			calls, usec = calls+c, usec+u
+		}
+	}
+	return calls, usec
+}
+
+var cmdstatScript = regexp.MustCompile(`^cmdstat_eval(?:sha)?:calls=(\d+),usec=(\d+),`)
 
 // cpuTicks sums utime+stime (clock ticks) of pids from /proc/PID/stat.
 func cpuTicks(t *testing.T, pids ...int) int64 {
