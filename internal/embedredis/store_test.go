@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/resync/resync/internal/clientip"
@@ -196,5 +197,55 @@ func TestRateLimitExact(t *testing.T) {
 	wg.Wait()
 	if ok.Load() != 20 || refused.Load() != 40 {
 		t.Errorf("%d allowed, %d refused; want 20 and 40", ok.Load(), refused.Load())
+	}
+}
+
+// The store runs the lease script too (AllowAtMost, for limits with a
+// burst of 200 and more): of 600 requests at once against 300/1h, at most
+// 300 pass, and no more fail than one limiter can hold (1.5 leases of 3).
+func TestRateLimitLeases(t *testing.T) {
+	_, c := start(t)
+	lim := ratelimit.New(c, ratelimit.Options{Default: config.Rate{N: 300, Per: time.Hour}, Clients: clientip.New(nil)})
+	h := lim.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	var ok, refused atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			for range 30 {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/workers", nil))
+				switch w.Code {
+				case http.StatusOK:
+					ok.Add(1)
+				case http.StatusTooManyRequests:
+					refused.Add(1)
+				default:
+					t.Errorf("status %d", w.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() > 301 || ok.Load() < 300-5 || ok.Load()+refused.Load() != 600 {
+		t.Errorf("%d allowed, %d refused of 600; want at most 300 (and at least 295)", ok.Load(), refused.Load())
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(lim.Collector())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased := 0.0
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == "allowed_leased" {
+					leased = m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if leased == 0 {
+		t.Error("no request was served from a lease: the test does not test leases")
 	}
 }
