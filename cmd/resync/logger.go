@@ -18,14 +18,14 @@ func masterLogs(cfg config.Config) (*logging.Master, error) {
 
 // workerLogger writes records to the master's pipe; a worker started by hand
 // (no pipe) logs text to stderr.
-func workerLogger(cfg config.Config) *slog.Logger {
+func workerLogger(cfg config.Config) *logging.Worker {
 	lvl, err := logging.ParseLevel(cfg.Log.Level)
 	if err != nil {
 		lvl = slog.LevelInfo
 	}
 	fd, err := strconv.Atoi(os.Getenv(protocol.EnvLogFD))
 	if err != nil || fd < 3 {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+		return logging.NewTextWorker(os.Stderr, lvl)
 	}
 	return logging.NewWorker(os.NewFile(uintptr(fd), "records"), lvl)
 }

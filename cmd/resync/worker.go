@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/control"
 	"github.com/resync/resync/internal/httpapi"
-	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/worker"
 )
@@ -28,11 +26,12 @@ func runWorker(args []string) int {
 		printErrors("resync worker", err)
 		return exitBoot
 	}
-	log := workerLogger(cfg)
-	defer logging.FlushWorker(log) // access records are written in batches
+	wlog := workerLogger(cfg)
+	defer wlog.Flush() // access records are written in batches
+	log := wlog.Logger
 	// One identity for the access log, the guards and the rate limits.
 	clients := clientip.New(cfg.Log.TrustedPrefixes())
-	opts := httpapi.Options{Logger: log, Timeout: cfg.Timeout, BodyTimeout: cfg.HeaderTimeout, Clients: clients,
+	opts := httpapi.Options{Logger: log, Clients: clients,
 		Production: cfg.Mode == "production", AdminToken: cfg.Metrics.AdminToken, APITokens: cfg.Security.APITokens}
 	rdb, redisProbe, err := workerRedis(cfg, log)
 	if err != nil {
@@ -52,13 +51,10 @@ func runWorker(args []string) int {
 	if cfg.Metrics.Enabled {
 		opts.Master = masterClient(control.Path(cfg.RuntimeDir))
 	}
-	var handler http.Handler = httpapi.New(opts)
-	// Outermost, so that it sees the X-Correlation-ID httpapi set and the
-	// status of every answer, 414 and 503 included.
-	handler = logging.AccessLog(log, cfg.Log, clients)(handler)
 	mon.Start()
-	err = worker.Run(cfg, worker.Options{Handler: handler, MaxHeaderBytes: httpapi.MaxHeaderBytes, Logger: log,
-		Extra: twsAPI.Series, Drain: mon.Drain})
+	// worker.Run puts the handler chain around the routes (worker.chain).
+	err = worker.Run(cfg, worker.Options{Handler: httpapi.New(opts), MaxHeaderBytes: httpapi.MaxHeaderBytes,
+		Logger: log, Access: wlog.AccessLog(cfg.Log, clients), Extra: twsAPI.Series, Drain: mon.Drain})
 	mon.Drain() // a worker that stopped without a drain still hands the poller over
 	if err != nil {
 		if errors.Is(err, protocol.ErrBoot) {

@@ -21,7 +21,7 @@ func guarded(o Options) http.Handler {
 		r.Handle("/operator", g.Operator(ok))
 		r.Handle("/login", g.NotCrossSite(ok))
 	})
-	return New(o)
+	return served(o, 0, 0)
 }
 
 func TestGuards(t *testing.T) {

@@ -9,11 +9,17 @@ import (
 	"time"
 )
 
-// BenchmarkLive is the whole middleware chain and router on the cheapest
+// served is New behind the middleware the worker's handler chain puts around
+// it (worker.chain), in the same order.
+func served(o Options, timeout, bodyTimeout time.Duration) http.Handler {
+	return Begin(timeout, bodyTimeout, Limits(Recover(o.Logger, New(o))))
+}
+
+// BenchmarkLive is httpapi's middleware and router on the cheapest
 // endpoint, against a bare handler writing the same body: the per-request
 // cost resync adds before any real work.
 func BenchmarkLive(b *testing.B) {
-	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: time.Minute})
+	h := served(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, time.Minute, 0)
 	bare := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"alive","timestamp":"2026-11-30T13:00:00.000000000Z"}`+"\n")

@@ -18,7 +18,7 @@ import (
 // stops once nothing is in flight.
 func TestDeadlinesSweepManyRequests(t *testing.T) {
 	var h http.Handler
-	h = begin(30*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h = Begin(30*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/quick" {
 			w.Write([]byte("quick"))
 			return
@@ -67,7 +67,7 @@ func TestDeadlinesSweepManyRequests(t *testing.T) {
 // sweep and the return comes first, the sweep never writes to a finished
 // response (-race would see it) and the client gets one answer.
 func TestDeadlineRacesReturn(t *testing.T) {
-	h := begin(2*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Begin(2*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(2 * time.Millisecond)
 	}))
 	srv := httptest.NewServer(h)
@@ -125,7 +125,7 @@ func TestRequestContextFollowsParent(t *testing.T) {
 // 405 with Allow on each of them, whatever order mux holds them in; other
 // paths still reach mux.
 func TestExactRoutes(t *testing.T) {
-	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: time.Minute})
+	h := served(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, time.Minute, 0)
 	for _, c := range []struct {
 		method, path string
 		code         int

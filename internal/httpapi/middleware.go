@@ -27,11 +27,12 @@ func CorrelationID(ctx context.Context) string {
 	return id
 }
 
-// begin sets up what every request carries: its correlation id, echoed on
-// every answer, the security headers and body bounds (protect), and its
-// deadline (see serveWithin). One middleware, one
-// r.WithContext: each copies the whole request.
-func begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
+// Begin sets up what every request carries: its correlation id, echoed on
+// every answer, the security headers and body bounds (protect; bodyTimeout
+// bounds reading a body, 0 = only d), and its deadline d, past which the
+// client gets 503 (see serveWithin). One middleware, one r.WithContext: each
+// copies the whole request.
+func Begin(d, bodyTimeout time.Duration, next http.Handler) http.Handler {
 	dl := newDeadlines(d)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var id string
@@ -59,7 +60,8 @@ const (
 	MaxHeaderBytes = MaxRequestLine + MaxHeaderFields*(MaxHeaderField+2)
 )
 
-func limits(next http.Handler) http.Handler {
+// Limits answers 414 or 431 to a request beyond the limits above.
+func Limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.Method)+1+len(r.RequestURI)+1+len(r.Proto) > MaxRequestLine {
 			writeError(w, http.StatusRequestURITooLong, "Request line too long")
@@ -92,9 +94,10 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// recoverPanics turns a handler panic into a 500 for that request alone.
-// http.ErrAbortHandler is net/http's own way to abort a response: let it through.
-func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+// Recover turns a handler panic into a 500 for that request alone, logged
+// with its stack. http.ErrAbortHandler is net/http's own way to abort a
+// response: let it through.
+func Recover(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			v := recover()

@@ -20,7 +20,7 @@ func (fakeMaster) Call(string) (json.RawMessage, error) { return json.RawMessage
 
 // bodyServer serves New with a /echo route that reads a JSON body.
 func bodyServer(t *testing.T, bodyTimeout time.Duration) *httptest.Server {
-	o := Options{Master: fakeMaster{}, BodyTimeout: bodyTimeout, Timeout: 10 * time.Second}
+	o := Options{Master: fakeMaster{}}
 	o.Routes = append(o.Routes, func(r *mux.Router, g Guards) {
 		r.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 			var v map[string]any
@@ -29,7 +29,7 @@ func bodyServer(t *testing.T, bodyTimeout time.Duration) *httptest.Server {
 			}
 		}).Methods(http.MethodPost)
 	})
-	srv := httptest.NewServer(New(o))
+	srv := httptest.NewServer(served(o, 10*time.Second, bodyTimeout))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -13,11 +13,7 @@ import (
 
 // Options configure the handler.
 type Options struct {
-	Logger  *slog.Logger
-	Timeout time.Duration // per request; past it the client gets 503
-	// BodyTimeout bounds reading a request body (RESYNC_HEADER_TIMEOUT);
-	// 0 = only Timeout.
-	BodyTimeout time.Duration
+	Logger *slog.Logger
 	// Checks are the readiness checks; a failing one makes /health/ready 503.
 	Checks map[string]Check
 	// Probes are readiness checks with details, and may fail without 503.
@@ -49,10 +45,9 @@ type Options struct {
 // Check reports whether one dependency is usable; nil means healthy.
 type Check func() error
 
-// New returns the complete handler: routes wrapped in the middleware chain.
-// The order matters: the correlation id is set first so that every response —
-// 414, 431, a timeout's 503, a panic's 500 — carries it; the deadline covers
-// everything after it.
+// New returns the routes. The middleware every request passes first —
+// Begin, Limits, Recover, with the metrics and the access log — is put
+// around them in one place, the worker's handler chain (worker.chain).
 func New(o Options) http.Handler {
 	r := mux.NewRouter()
 	h := &health{started: time.Now(), checks: o.Checks, probes: o.Probes}
@@ -85,11 +80,7 @@ func New(o Options) http.Handler {
 		writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 	})
 
-	var handler http.Handler = exact
-	handler = recoverPanics(o.Logger, handler)
-	handler = limits(handler)
-	handler = begin(o.Timeout, o.BodyTimeout, handler)
-	return handler
+	return exact
 }
 
 // testRoutes is set by the testhooks build only.

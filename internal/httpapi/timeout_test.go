@@ -15,7 +15,7 @@ import (
 // response must not race the handler.
 func TestTimeoutAnswers503WhileHandlerRuns(t *testing.T) {
 	release := make(chan struct{})
-	h := begin(50*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Begin(50*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // the context is cancelled at the deadline
 		for i := 0; i < 100; i++ {
 			w.Header().Set("X-Late", "1")
@@ -48,7 +48,7 @@ func TestTimeoutAnswers503WhileHandlerRuns(t *testing.T) {
 }
 
 func TestTimeoutLeavesFastResponsesAlone(t *testing.T) {
-	h := begin(time.Second, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Begin(time.Second, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Mine", "yes")
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte("tea"))
@@ -64,7 +64,7 @@ func TestTimeoutLeavesFastResponsesAlone(t *testing.T) {
 // intact, and reaches Hijack through the timeout writer.
 func TestUnboundedOutlivesTimeout(t *testing.T) {
 	done := make(chan error, 1)
-	h := begin(20*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Begin(20*time.Millisecond, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !Unbounded(w) {
 			done <- errors.New("Unbounded refused before the deadline")
 			return

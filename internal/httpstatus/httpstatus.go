@@ -1,8 +1,9 @@
-// Package httpstatus holds the one ResponseWriter wrapper that records what a
-// handler answered — the final status code and the body bytes — for the two
-// readers of it: the request metrics (package metrics) and the access log
-// (package logging). The outer of the two wraps; the inner finds the same
-// Writer (Wrap), so a request is wrapped once and both read one record.
+// Package httpstatus holds the one ResponseWriter wrapper of a worker's
+// request path. The worker's handler chain (worker.chain) puts one Writer
+// around every request; after the handler returns, the request metrics
+// (package metrics) and the access log (package logging) read the same
+// status and byte count from it, so the two can never disagree about a
+// request.
 package httpstatus
 
 import (
@@ -12,36 +13,52 @@ import (
 	"sync"
 )
 
-// Writer records the status and body size. It passes Flush and Hijack
-// through and unwraps for http.ResponseController, so streaming and upgrades
-// work through it.
+// Writer records the status and body size, and calls BeforeHeader once,
+// just before the header goes out. It passes Flush and Hijack through and
+// unwraps for http.ResponseController (SetWriteDeadline, SetReadDeadline,
+// EnableFullDuplex reach the connection's writer that way), so streams (SSE)
+// and upgrades (WebSocket) work through it.
 type Writer struct {
 	http.ResponseWriter
 	Status int   // 0 until a final (non-1xx) status or a body was written
 	Bytes  int64 // body bytes written
+	// BeforeHeader, if set, may still change the header (the drain adds
+	// Connection: close). It runs at the first final status, 101, Write or
+	// Flush, whichever comes first.
+	BeforeHeader func(http.Header)
+	headerOut    bool
 }
 
 var pool = sync.Pool{New: func() any { return new(Writer) }}
 
-// Wrap returns w as a *Writer: w itself when it already is one (an outer
-// middleware wrapped it), else a new one from a pool, which release returns;
-// release is a no-op for a Writer the caller did not create. Call release
-// once the handler has returned and the status was read.
-func Wrap(w http.ResponseWriter) (sw *Writer, release func()) {
-	if sw, ok := w.(*Writer); ok {
-		return sw, func() {}
-	}
-	sw = pool.Get().(*Writer)
-	sw.ResponseWriter, sw.Status, sw.Bytes = w, 0, 0
-	return sw, sw.release
+// Get returns a Writer around w from a pool; Put it back once the handler
+// has returned and its status was read.
+func Get(w http.ResponseWriter, beforeHeader func(http.Header)) *Writer {
+	sw := pool.Get().(*Writer)
+	*sw = Writer{ResponseWriter: w, BeforeHeader: beforeHeader}
+	return sw
 }
 
-func (w *Writer) release() {
-	w.ResponseWriter = nil
-	pool.Put(w)
+// Put returns sw to the pool.
+func Put(sw *Writer) {
+	*sw = Writer{}
+	pool.Put(sw)
+}
+
+func (w *Writer) header() {
+	if w.headerOut {
+		return
+	}
+	w.headerOut = true
+	if w.BeforeHeader != nil {
+		w.BeforeHeader(w.ResponseWriter.Header())
+	}
 }
 
 func (w *Writer) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.header()
+	}
 	if w.Status == 0 && code >= 200 { // 1xx are interim; the final code comes later
 		w.Status = code
 	}
@@ -49,6 +66,7 @@ func (w *Writer) WriteHeader(code int) {
 }
 
 func (w *Writer) Write(b []byte) (int, error) {
+	w.header()
 	if w.Status == 0 {
 		w.Status = http.StatusOK
 	}
@@ -58,6 +76,7 @@ func (w *Writer) Write(b []byte) (int, error) {
 }
 
 func (w *Writer) Flush() {
+	w.header()
 	if w.Status == 0 {
 		w.Status = http.StatusOK
 	}

@@ -47,7 +47,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 
 func wireLine(b *testing.B) []byte {
 	var buf bytes.Buffer
-	NewWorker(&buf, slog.LevelInfo).Info("request", "kind", "access", "client", "203.0.113.7",
+	NewWorker(&buf, slog.LevelInfo).Logger.Info("request", "kind", "access", "client", "203.0.113.7",
 		"method", "GET", "path", "/api/v1/plan/job", "query", "", "proto", "HTTP/1.1", "status", 200,
 		"bytes", 1234, "duration_us", 456, "user_agent", "curl/8.5.0", "referer", "", "correlation_id", "3f2a9c")
 	return buf.Bytes()
@@ -170,7 +170,7 @@ func BenchmarkAccessLog(b *testing.B) {
 			b.Fatal(err)
 		}
 		done := m.RelayWorker(1, 1, pr, nil)
-		mw := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: on}, nil)
+		mw := accessMW(NewWorker(pw, slog.LevelInfo).AccessLog(config.LogConfig{Access: on}, nil))
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			b.Fatal(err)
@@ -248,8 +248,7 @@ func BenchmarkAccessPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	done := m.RelayWorker(1, 1, pr, nil)
-	mw := AccessLog(NewWorker(pw, slog.LevelInfo), config.LogConfig{Access: true},
-		clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
+	mw := accessMW(NewWorker(pw, slog.LevelInfo).AccessLog(config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})))
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Correlation-ID", "3f2a9c4e-1b2d-4c3e-9f8a-7b6c5d4e3f2a")
 		w.Write([]byte("{}"))

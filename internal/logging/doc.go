@@ -25,8 +25,10 @@
 // Worker:
 //
 //	lvl, _ := logging.ParseLevel(cfg.Log.Level)
-//	log := logging.NewWorker(recordsPipe, lvl)
-//	mw := logging.AccessLog(log, cfg.Log, clients) // wraps the HTTP handler; clients: clientip
+//	w := logging.NewWorker(recordsPipe, lvl) // w.Logger for its records
+//	access := w.AccessLog(cfg.Log, clients) // nil when off; clients: clientip
+//	// the worker's handler chain calls access.Log once per request
+//	defer w.Flush()                          // access records go in batches
 //
 // Workers write no files and never talk to journald. Their JOURNAL_STREAM
 // should be removed from their environment (it describes the master's

@@ -96,9 +96,8 @@ func (s scope) flatten(dst []kv, r slog.Record) []kv {
 
 func (e *entry) markAccess() { e.access = isAccess(e.attrs) }
 
-// isAccess: the attributes carry kind=access, as AccessLog's records do. The
-// worker writes those in batches (pipeOut.writeLater); sinks render them in
-// combined format.
+// isAccess: the attributes carry kind=access, as AccessLog's records do;
+// sinks render them in combined format.
 func isAccess(attrs []kv) bool {
 	for _, a := range attrs {
 		if a.key == keyKind && a.val.Kind() == slog.KindString && a.val.String() == kindAccess {

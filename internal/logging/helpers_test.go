@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resync/resync/internal/httpstatus"
 )
 
 // The test binary doubles as a worker process (as tableflip's tests do): with
@@ -55,7 +58,7 @@ func runRole(role string) {
 	case "burst": // COUNT records, then a fake 300-line dump on stderr
 		id, count := envInt("ID"), envInt("COUNT")
 		for i := 0; i < count; i++ {
-			log.Info("burst", "w", id, "seq", i, "pad", padFor(id, i))
+			log.Logger.Info("burst", "w", id, "seq", i, "pad", padFor(id, i))
 		}
 		for i := 0; i < 300; i++ {
 			fmt.Fprintf(os.Stderr, "dump w=%d line=%d\n", id, i)
@@ -64,7 +67,7 @@ func runRole(role string) {
 		progress := os.NewFile(4, "progress")
 		var buf [8]byte
 		for i := 0; ; i++ {
-			log.Info("forever", "seq", i, "pad", padFor(0, i))
+			log.Logger.Info("forever", "seq", i, "pad", padFor(0, i))
 			n := uint64(i + 1)
 			for j := range buf {
 				buf[j] = byte(n >> (8 * j))
@@ -74,7 +77,7 @@ func runRole(role string) {
 			}
 		}
 	case "panic": // a real Go panic with every goroutine dumped
-		log.Error("about to panic")
+		log.Logger.Error("about to panic")
 		for i := 0; i < 3; i++ {
 			go func() { select {} }()
 		}
@@ -86,7 +89,7 @@ func runRole(role string) {
 	case "count": // COUNT records as fast as possible (benchmark)
 		count := envInt("COUNT")
 		for i := 0; i < count; i++ {
-			log.Info("bench", "seq", i, "method", "GET", "path", "/api/v1/health/live", "status", 200)
+			log.Logger.Info("bench", "seq", i, "method", "GET", "path", "/api/v1/health/live", "status", 200)
 		}
 	case "server": // an HTTP worker: access log per ACCESS, address to fd 4
 		serveHTTP(log, os.Getenv("ACCESS") == "on", os.NewFile(4, "addr"))
@@ -166,5 +169,19 @@ func waitDone(t testing.TB, what string, ch <-chan struct{}) {
 	case <-ch:
 	case <-time.After(30 * time.Second):
 		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// accessMW serves next and logs each request on a, as the worker's handler
+// chain does (worker.chain).
+func accessMW(a *AccessLog) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := httpstatus.Get(w, nil)
+			defer httpstatus.Put(sw)
+			next.ServeHTTP(sw, r)
+			a.Log(r, sw, time.Since(start))
+		})
 	}
 }

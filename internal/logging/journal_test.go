@@ -300,7 +300,7 @@ func TestJournalRelaysWorkerAccessRecord(t *testing.T) {
 	}
 	done := m.RelayWorker(4242, 3, pr, nil)
 	wlog := NewWorker(pw, slog.LevelInfo)
-	mw := AccessLog(wlog, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
+	mw := accessMW(wlog.AccessLog(config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})))
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Correlation-ID", "cid-1")
 		w.WriteHeader(http.StatusCreated)
@@ -311,7 +311,7 @@ func TestJournalRelaysWorkerAccessRecord(t *testing.T) {
 	req.Header.Set("X-Forwarded-For", "198.51.100.9, 203.0.113.7, 10.0.0.2")
 	req.Header.Set("User-Agent", `curl/8 "quoted"`)
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	wlog.Error("upstream failed", "correlation_id", "cid-2")
+	wlog.Logger.Error("upstream failed", "correlation_id", "cid-2")
 	pw.Close()
 	waitDone(t, "relay", done)
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,14 +18,14 @@ import (
 	"github.com/resync/resync/internal/config"
 )
 
-func serveHTTP(log *slog.Logger, access bool, addrOut *os.File) {
+func serveHTTP(log *Worker, access bool, addrOut *os.File) {
 	body := []byte(`{"status":"alive","timestamp":"2026-01-01T00:00:00Z"}`)
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Correlation-ID", "3f2a9c4e-1b2d-4c3e-9f8a-7b6c5d4e3f2a")
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
-	mw := AccessLog(log, config.LogConfig{Access: access}, nil)
+	mw := accessMW(log.AccessLog(config.LogConfig{Access: access}, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)

@@ -80,7 +80,7 @@ func TestAccessRecordThroughWorkerPipe(t *testing.T) {
 	must(t, err)
 	done := m.RelayWorker(3, 4, pr, nil)
 	log := NewWorker(pw, slog.LevelInfo)
-	mw := AccessLog(log, config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	mw := accessMW(log.AccessLog(config.LogConfig{Access: true}, clientip.New([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})))
 	r := httptest.NewRequest("PUT", "/a%20b?q=1", nil)
 	r.RemoteAddr = "127.0.0.1:9"
 	r.Header.Set("X-Forwarded-For", "198.51.100.4")
@@ -88,7 +88,7 @@ func TestAccessRecordThroughWorkerPipe(t *testing.T) {
 	mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	})).ServeHTTP(httptest.NewRecorder(), r)
-	FlushWorker(log) // access records are written in batches
+	log.Flush() // access records are written in batches
 	pw.Close()
 	waitDone(t, "relay", done)
 	norm := regexp.MustCompile(`\[[^]]*\]|duration_us=\d+`)

@@ -14,7 +14,7 @@ import (
 // time, key order and values of every kind.
 func TestWireRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	log := NewWorker(&buf, slog.LevelDebug).With("w", 1).WithGroup("g")
+	log := NewWorker(&buf, slog.LevelDebug).Logger.With("w", 1).WithGroup("g")
 	now := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	r := slog.NewRecord(now, slog.LevelWarn, "quote \" backslash \\ nl \n tab \t ctl \x01 é 😀 bad \xff", 0)
 	r.AddAttrs(
@@ -70,7 +70,7 @@ func FuzzWire(f *testing.F) {
 	f.Add("a\nb\"c\\", "k\x00", "\xff\u2028", int64(-1))
 	f.Fuzz(func(t *testing.T, msg, key, val string, n int64) {
 		var buf bytes.Buffer
-		NewWorker(&buf, slog.LevelDebug).Info(msg, key, val, "n", n)
+		NewWorker(&buf, slog.LevelDebug).Logger.Info(msg, key, val, "n", n)
 		var e entry
 		if err := parseWire(strings.TrimSuffix(buf.String(), "\n"), &e); err != nil {
 			t.Fatalf("parse %q: %v", buf.String(), err)

@@ -25,9 +25,33 @@ import (
 // worker dying inside a write(2) that did not fit the pipe's free space.
 // Every record whose log call had returned is whole before that point; the
 // master relays the cut remainder marked truncated=true rather than drop it.
-func NewWorker(w io.Writer, level slog.Leveler) *slog.Logger {
-	return slog.New(&pipeHandler{out: &pipeOut{w: w}, level: level})
+//
+// Access records (Worker.AccessLog) go through a second handler on the same
+// pipe that does not wait for its write: see writeLater.
+func NewWorker(w io.Writer, level slog.Leveler) *Worker {
+	out := &pipeOut{w: w}
+	return &Worker{Logger: slog.New(&pipeHandler{out: out, level: level}),
+		access: slog.New(&pipeHandler{out: out, level: level, later: true}), out: out}
 }
+
+// NewTextWorker is a worker's logging without a master: text lines to w
+// (a worker started by hand logs to stderr).
+func NewTextWorker(w io.Writer, level slog.Leveler) *Worker {
+	l := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return &Worker{Logger: l, access: l, out: &pipeOut{w: w}}
+}
+
+// Worker is a worker process's logging: Logger for its own records, and
+// AccessLog for the access log, both into its records pipe.
+type Worker struct {
+	Logger *slog.Logger
+	access *slog.Logger // batched: AccessLog's records
+	out    *pipeOut
+}
+
+// Flush writes out the access records still held; call it before the
+// worker exits.
+func (w *Worker) Flush() { w.out.flush() }
 
 // pipeOut commits records to the pipe in groups: a log call appends its
 // record to pending, then whoever holds wmu writes everything pending in one
@@ -85,14 +109,6 @@ func (o *pipeOut) flush() {
 	_ = o.commit(mine)
 }
 
-// FlushWorker writes out the access records a worker's logger still holds;
-// call it before the worker exits.
-func FlushWorker(l *slog.Logger) {
-	if h, ok := l.Handler().(*pipeHandler); ok {
-		h.out.flush()
-	}
-}
-
 func (o *pipeOut) write(rec []byte) error {
 	o.mu.Lock()
 	o.pending = append(o.pending, rec...)
@@ -128,6 +144,7 @@ func (o *pipeOut) commit(mine uint64) error {
 type pipeHandler struct {
 	out   *pipeOut
 	level slog.Leveler
+	later bool // the access log's: pipeOut.writeLater
 	scope
 }
 
@@ -136,11 +153,11 @@ func (h *pipeHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *pipeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &pipeHandler{out: h.out, level: h.level, scope: h.with(as)}
+	return &pipeHandler{out: h.out, level: h.level, later: h.later, scope: h.with(as)}
 }
 
 func (h *pipeHandler) WithGroup(name string) slog.Handler {
-	return &pipeHandler{out: h.out, level: h.level, scope: h.group(name)}
+	return &pipeHandler{out: h.out, level: h.level, later: h.later, scope: h.group(name)}
 }
 
 var kvPool = sync.Pool{New: func() any { s := make([]kv, 0, 16); return &s }}
@@ -158,7 +175,7 @@ func (h *pipeHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	b = append(b, "]}\n"...)
 	var err error
-	if isAccess(attrs) { // AccessLog's records go out in batches
+	if h.later {
 		h.out.writeLater(b)
 	} else {
 		err = h.out.write(b)

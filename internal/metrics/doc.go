@@ -4,9 +4,9 @@
 //
 // How it is wired:
 //
-//   - Each worker wraps its handler with a Recorder (NewRecorder, then
-//     Middleware): atomics only, no locks and no allocation beyond one small
-//     response-writer wrapper per request. Its Counters go to the master in
+//   - Each worker counts its requests in a Recorder (Begin, Done), called by
+//     its handler chain (worker.chain): atomics only, no locks, no
+//     allocation. Its Counters go to the master in
 //     every heartbeat (package protocol): the one count of requests.
 //   - The master keeps each worker's last Counters in its table, and folds
 //     them into its retired totals when the worker is reaped, with the

@@ -1,11 +1,9 @@
 package metrics
 
 import (
-	"net/http"
 	"sync/atomic"
 	"time"
 
-	"github.com/resync/resync/internal/httpstatus"
 	"github.com/resync/resync/internal/protocol"
 )
 
@@ -21,30 +19,15 @@ type Recorder struct {
 // NewRecorder returns a Recorder with every count at zero.
 func NewRecorder() *Recorder { return &Recorder{} }
 
-// Middleware counts every request next serves: in flight while it runs, then
-// its status code and latency. A handler that panics counts as a 500.
-func (rec *Recorder) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec.inFlight.Add(1)
-		sw, release := httpstatus.Wrap(w)
-		defer func() {
-			code := sw.Status
-			p := recover()
-			if p != nil {
-				code = http.StatusInternalServerError
-			} else if code == 0 {
-				code = http.StatusOK
-			}
-			rec.observe(code, time.Since(start))
-			rec.inFlight.Add(-1)
-			release()
-			if p != nil {
-				panic(p) // net/http logs it and, for ErrAbortHandler, stays quiet
-			}
-		}()
-		next.ServeHTTP(sw, r)
-	})
+// Begin counts a request in flight; Done, once it is answered, moves it to
+// the counts of its status code and latency. The worker's handler chain calls
+// both (worker.chain), with the status its one httpstatus.Writer recorded.
+func (rec *Recorder) Begin() { rec.inFlight.Add(1) }
+
+// Done: see Begin. A code outside 100–599 is counted as code 0.
+func (rec *Recorder) Done(code int, d time.Duration) {
+	rec.observe(code, d)
+	rec.inFlight.Add(-1)
 }
 
 func (rec *Recorder) observe(code int, d time.Duration) {

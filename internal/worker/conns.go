@@ -93,7 +93,7 @@ func (cs *conns) track(nc net.Conn, st http.ConnState) {
 }
 
 // drain starts the drain: from now on answers carry Connection: close (see
-// closeAnswers) and idle connections close once idle for idleFor.
+// beforeHeader) and idle connections close once idle for idleFor.
 func (cs *conns) drain() {
 	cs.draining.Store(true)
 	cs.mu.Lock()
@@ -107,56 +107,17 @@ func (cs *conns) drain() {
 	}
 }
 
-// closeAnswers makes every answer whose header goes out while draining say
+// beforeHeader makes every answer whose header goes out while draining say
 // Connection: close, so net/http closes that connection after it — the
-// client, told so, sends nothing more on it. The check is at the first write,
-// not at the request's start, so a request already in flight when the drain
-// begins is answered with it too.
-func (cs *conns) closeAnswers(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&closeWriter{ResponseWriter: rw, cs: cs}, r)
-	})
-}
-
-// closeWriter adds Connection: close before the header is written, if the
-// worker is draining by then.
-type closeWriter struct {
-	http.ResponseWriter
-	cs      *conns
-	written bool
-}
-
-func (w *closeWriter) before() {
-	if w.written {
-		return
-	}
-	w.written = true
-	if w.cs.draining.Load() {
-		w.ResponseWriter.Header().Set("Connection", "close")
-		w.cs.answeredClose.Add(1)
+// client, told so, sends nothing more on it. The check is at the header
+// (httpstatus.Writer.BeforeHeader), not at the request's start, so a request
+// already in flight when the drain begins is answered with it too.
+func (cs *conns) beforeHeader(h http.Header) {
+	if cs.draining.Load() {
+		h.Set("Connection", "close")
+		cs.answeredClose.Add(1)
 	}
 }
-
-func (w *closeWriter) WriteHeader(code int) {
-	if code >= 200 || code == http.StatusSwitchingProtocols {
-		w.before()
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *closeWriter) Write(p []byte) (int, error) {
-	w.before()
-	return w.ResponseWriter.Write(p)
-}
-
-// Flush, for streams; Unwrap lets http.ResponseController reach the rest
-// (Hijack for WebSocket, deadlines).
-func (w *closeWriter) Flush() {
-	w.before()
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-func (w *closeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (cs *conns) count() int {
 	cs.mu.Lock()

@@ -13,14 +13,22 @@ import (
 	"time"
 )
 
-// serve runs an http.Server as Run does, with the drain's connection wrapper.
+// serve runs an http.Server as Run does, on connections the drain tracks,
+// with h behind the chain's observe step (whose Writer adds the drain's
+// Connection: close); httpapi's steps would bound the bodies these tests send.
 func serve(t *testing.T, cs *conns, h http.Handler) string {
+	t.Helper()
+	return serveHandler(t, cs, testWorker(cs, nil).observe(h))
+}
+
+// serveHandler is serve with h as it is.
+func serveHandler(t *testing.T, cs *conns, h http.Handler) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: cs.closeAnswers(h), ConnState: cs.track, IdleTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ConnState: cs.track, IdleTimeout: 5 * time.Second}
 	go srv.Serve(listener{Listener: ln, cs: cs})
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()

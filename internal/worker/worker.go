@@ -15,6 +15,7 @@ import (
 
 	"github.com/resync/resync/internal/config"
 	"github.com/resync/resync/internal/listen"
+	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/metrics"
 	"github.com/resync/resync/internal/protocol"
 	"github.com/resync/resync/internal/sdnotify"
@@ -22,9 +23,10 @@ import (
 
 // Options are what a worker serves.
 type Options struct {
-	Handler        http.Handler
-	MaxHeaderBytes int // what the handler's own limits were written for
+	Handler        http.Handler // the routes (httpapi.New); chain puts the rest around them
+	MaxHeaderBytes int          // what the handler's own limits were written for
 	Logger         *slog.Logger
+	Access         *logging.AccessLog // nil: no access log
 	// Drain runs when the drain begins: long-lived streams (SSE, WebSocket)
 	// close there, so their clients reconnect to a serving worker instead of
 	// holding this one for the whole graceful timeout.
@@ -45,10 +47,11 @@ func Run(cfg config.Config, o Options) error {
 		return fmt.Errorf("%w: %w", protocol.ErrBoot, err)
 	}
 	log := o.Logger
-	w := &worker{cfg: cfg, log: log, rec: metrics.NewRecorder(), drainHook: o.Drain, extra: o.Extra,
-		budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
+	w := &worker{cfg: cfg, log: log, rec: metrics.NewRecorder(), access: o.Access, drainHook: o.Drain,
+		extra: o.Extra, budget: budget(cfg.MaxRequests, cfg.MaxRequestsJitter), conns: newConns(cfg.Keepalive)}
+	w.beforeHeader = w.conns.beforeHeader
 	srv := &http.Server{
-		Handler:           w.conns.closeAnswers(w.count(o.Handler)),
+		Handler:           w.chain(o),
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.Keepalive,
 		MaxHeaderBytes:    o.MaxHeaderBytes,
@@ -96,33 +99,18 @@ func Run(cfg config.Config, o Options) error {
 }
 
 type worker struct {
-	cfg       config.Config
-	log       *slog.Logger
-	rec       *metrics.Recorder // the one count of requests: heartbeats, budget, metrics
-	drainHook func()
-	extra     func() map[string]int64
-	budget    uint64 // 0 = never recycle
-	recycle   sync.Once
-	conns     *conns
-}
-
-// count records every request and, when the budget is spent, asks once to be
-// replaced. It keeps serving: the master stops it only when the replacement is
-// ready, so capacity never dips.
-func (w *worker) count(next http.Handler) http.Handler {
-	counted := w.rec.Middleware(next)
-	if w.budget == 0 {
-		return counted
-	}
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		counted.ServeHTTP(rw, r)
-		if n := w.rec.Requests(); n >= w.budget {
-			w.recycle.Do(func() {
-				w.log.Info("request budget spent; asking to be recycled", "requests", n)
-				notify(protocol.Recycle(protocol.RecycleMaxRequests, w.counters()))
-			})
-		}
-	})
+	cfg    config.Config
+	log    *slog.Logger
+	rec    *metrics.Recorder // the one count of requests: heartbeats, budget, metrics
+	access *logging.AccessLog
+	// beforeHeader is conns.beforeHeader, bound once: a method value made
+	// per request would allocate.
+	beforeHeader func(http.Header)
+	drainHook    func()
+	extra        func() map[string]int64
+	budget       uint64 // 0 = never recycle
+	recycle      sync.Once
+	conns        *conns
 }
 
 // drain stops accepting and ends every connection without losing a request
