@@ -58,10 +58,11 @@
 //
 // # Worker pipe
 //
-// A worker writes one JSON line per record (format on NewWorker). A log call
-// returns only once its record is in the pipe (concurrent calls share one
-// write(2)), so a worker killed at any moment loses no record whose call had
-// returned: the master holds the read end and reads what is buffered after
+// A worker writes one JSON line per record: slog.JSONHandler's (see
+// NewWorker; parseWire reads it back). A log call returns only once its
+// record is in the pipe, so a worker killed at any moment loses no record
+// whose call had returned (access records excepted: they go in batches,
+// see writeLater): the master holds the read end and reads what is buffered after
 // the worker is gone. A record cut by the kill is relayed marked
 // truncated=true; a line that does not decode is relayed verbatim; nothing
 // is dropped.

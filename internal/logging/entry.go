@@ -61,9 +61,10 @@ func appendAttr(dst []kv, prefix string, a slog.Attr) []kv {
 	return append(dst, kv{key: prefix + a.Key, val: a.Value})
 }
 
-// scope is what WithAttrs and WithGroup accumulate, for both handlers (the
-// master's and the worker's): attributes already flattened, and the dotted
-// prefix of the open groups.
+// scope is what the master handler's WithAttrs and WithGroup accumulate:
+// attributes already flattened, and the dotted prefix of the open groups.
+// (A worker's groups arrive as nested objects; parseWire flattens them the
+// same way.)
 type scope struct {
 	attrs  []kv
 	prefix string

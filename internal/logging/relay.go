@@ -195,13 +195,6 @@ func (m *Master) decodeWire(tags []kv, line []byte, e *entry) *entry {
 	return e
 }
 
-func timeFromUnixNano(t int64) time.Time {
-	if t == 0 {
-		return time.Now()
-	}
-	return time.Unix(0, t)
-}
-
 func (m *Master) emitRaw(tags []kv, b []byte, stream string, truncated bool) {
 	m.emitBatch([]*entry{m.rawEntry(tags, b, stream, truncated)}, true)
 }

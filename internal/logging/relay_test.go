@@ -32,7 +32,7 @@ func textMaster(t *testing.T) (*Master, *os.File) {
 func TestRelayKeepsMalformedInput(t *testing.T) {
 	m, stderr := textMaster(t)
 	huge := strings.Repeat("x", maxLine+10)
-	in := "not a record\n" + huge + "\n" + `{"t":1,"l":0,"m":"ok","a":[]}` + "\n" + `{"t":1,"l":0,"m":"cut`
+	in := "not a record\n" + huge + "\n" + `{"time":"1970-01-01T00:00:00Z","level":"INFO","msg":"ok"}` + "\n" + `{"level":"INFO","msg":"cut`
 	waitDone(t, "relay", m.RelayWorker(9, 2, strings.NewReader(in), nil))
 	out := readFile(t, stderr.Name())
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
@@ -44,7 +44,7 @@ func TestRelayKeepsMalformedInput(t *testing.T) {
 		regexp.MustCompile(`^\S+ ERROR x+ stream=records truncated=true worker_pid=9 generation=2$`),
 		regexp.MustCompile(`^\S+ ERROR x{10} stream=records worker_pid=9 generation=2$`),
 		regexp.MustCompile(`^1970-01-01T\S+ INFO ok worker_pid=9 generation=2$`),
-		regexp.MustCompile(`^\S+ ERROR \{"t":1,"l":0,"m":"cut stream=records truncated=true worker_pid=9 generation=2$`),
+		regexp.MustCompile(`^\S+ ERROR \{"level":"INFO","msg":"cut stream=records truncated=true worker_pid=9 generation=2$`),
 	}
 	if n := strings.Count(lines[1], "x"); n != maxLine {
 		t.Errorf("first piece of the long line has %d bytes, want %d", n, maxLine)

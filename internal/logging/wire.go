@@ -4,57 +4,145 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
 var errWire = errors.New("not a wire record")
 
-// parseWire decodes one line written by NewWorker's handler:
-// {"t":<int>,"l":<int>,"m":<string>,"a":[<string>,<value>,…]}. It is a
+// parseWire decodes one line of slog.JSONHandler's output, as NewWorker
+// writes it: {"time":"<RFC 3339>","level":"INFO","msg":"…",<attributes>},
+// with "time" absent for a record without one. Nested objects (groups)
+// become dotted keys, as the master's own handler flattens them. It is a
 // hand-written scanner for exactly that shape because encoding/json was half
 // of the master's cost per relayed record. Strings without escapes are
 // substrings of line, so a record costs one copy of the line.
 func parseWire(line string, e *entry) error {
 	p := wireParser{s: line}
-	if !p.lit(`{"t":`) {
+	if !p.lit(`{`) {
 		return errWire
 	}
-	t, ok := p.int()
-	if !ok || !p.lit(`,"l":`) {
-		return errWire
-	}
-	l, ok := p.int()
-	if !ok || !p.lit(`,"m":`) {
-		return errWire
-	}
-	msg, ok := p.str()
-	if !ok || !p.lit(`,"a":[`) {
-		return errWire
-	}
-	e.time = timeFromUnixNano(t)
-	e.level = slog.Level(l)
-	e.msg = msg
-	if p.lit("]}") {
-		return p.end()
-	}
-	for {
-		k, ok := p.str()
+	e.time = time.Now()
+	if p.lit(`"time":`) {
+		ts, ok := p.str()
 		if !ok || !p.lit(",") {
 			return errWire
 		}
-		v, ok := p.value()
-		if !ok {
-			return errWire
-		}
-		e.attrs = append(e.attrs, kv{k, v})
-		if p.lit("]}") {
-			return p.end()
-		}
-		if !p.lit(",") {
+		if e.time, ok = parseTime(ts); !ok {
 			return errWire
 		}
 	}
+	if !p.lit(`"level":`) {
+		return errWire
+	}
+	lv, ok := p.str()
+	if !ok || !p.lit(`,"msg":`) {
+		return errWire
+	}
+	if e.level, ok = parseLevel(lv); !ok {
+		return errWire
+	}
+	if e.msg, ok = p.str(); !ok {
+		return errWire
+	}
+	if !p.members(e, "") {
+		return errWire
+	}
+	return p.end()
+}
+
+// members reads ,"key":value… up to and including the closing brace of the
+// object it is in.
+func (p *wireParser) members(e *entry, prefix string) bool {
+	for !p.lit("}") {
+		if !p.lit(",") && !(p.i > 0 && p.s[p.i-1] == '{') {
+			return false
+		}
+		k, ok := p.str()
+		if !ok || !p.lit(":") {
+			return false
+		}
+		if prefix != "" {
+			k = prefix + k
+		}
+		if p.lit("{") {
+			if !p.members(e, k+".") {
+				return false
+			}
+			continue
+		}
+		v, ok := p.value()
+		if !ok {
+			return false
+		}
+		e.attrs = append(e.attrs, kv{k, v})
+	}
+	return true
+}
+
+// parseLevel reads slog.Level's text: DEBUG, INFO, WARN or ERROR, with an
+// offset such as ERROR+4 (LevelCritical).
+func parseLevel(s string) (slog.Level, bool) {
+	switch s {
+	case "INFO":
+		return slog.LevelInfo, true
+	case "DEBUG":
+		return slog.LevelDebug, true
+	case "WARN":
+		return slog.LevelWarn, true
+	case "ERROR":
+		return slog.LevelError, true
+	}
+	var l slog.Level
+	return l, l.UnmarshalText([]byte(s)) == nil
+}
+
+// parseTime reads time.RFC3339Nano as slog.JSONHandler writes it
+// (time.Time.AppendFormat), by position; anything else goes to time.Parse.
+func parseTime(s string) (time.Time, bool) {
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	if len(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' {
+		y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+		i, ns := 19, 0
+		if s[i] == '.' {
+			digits := 0
+			for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+				if digits < 9 {
+					ns, digits = ns*10+int(s[i]-'0'), digits+1
+				}
+			}
+			for ; digits < 9; digits++ {
+				ns *= 10
+			}
+		}
+		off, ok := 0, false
+		switch rest := s[i:]; {
+		case rest == "Z":
+			ok = true
+		case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+			zh, zm := num(i+1, 2), num(i+4, 2)
+			off, ok = zh*3600+zm*60, zh >= 0 && zm >= 0
+			if rest[0] == '-' {
+				off = -off
+			}
+		}
+		if ok && min(y, mo, d, h, mi, sec) >= 0 && mo <= 12 && d <= 31 && h < 24 && mi < 60 && sec < 60 {
+			t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+			return time.Unix(t.Unix()-int64(off), int64(ns)), true
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 type wireParser struct {
@@ -102,6 +190,16 @@ func (p *wireParser) value() (slog.Value, bool) {
 		return slog.BoolValue(true), true
 	case c == 'f' && p.lit("false"):
 		return slog.BoolValue(false), true
+	case c == 'n' && p.lit("null"):
+		return slog.StringValue("null"), true
+	case c == '[':
+		// slog.Any of a slice, marshalled by encoding/json: kept as its
+		// JSON text.
+		start := p.i
+		if !p.skipArray() {
+			return slog.Value{}, false
+		}
+		return slog.StringValue(p.s[start:p.i]), true
 	case c == '-' || (c >= '0' && c <= '9'):
 		j := p.i
 		for j < len(p.s) && (p.s[j] == '-' || p.s[j] == '+' || p.s[j] == '.' || p.s[j] == 'e' ||
@@ -120,6 +218,30 @@ func (p *wireParser) value() (slog.Value, bool) {
 		return slog.Float64Value(f), err == nil
 	}
 	return slog.Value{}, false
+}
+
+// skipArray passes over one JSON array, nested arrays and objects included.
+func (p *wireParser) skipArray() bool {
+	depth := 0
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case '"':
+			if _, ok := p.str(); !ok {
+				return false
+			}
+			continue
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				p.i++
+				return true
+			}
+		}
+		p.i++
+	}
+	return false
 }
 
 // str reads a JSON string.

@@ -1,7 +1,6 @@
 package logging
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"math"
@@ -10,28 +9,59 @@ import (
 	"time"
 )
 
-// NewWorker returns a worker's logger: it writes each record as one line to
-// w, the pipe the master relays with RelayWorker. The line format (the wire
-// format between worker and master, private to this package) is
+// NewWorker returns a worker's logging: each record is one line of
+// slog.JSONHandler's output on w, the pipe the master relays with
+// RelayWorker (wire.go reads it back). Groups are nested objects. In the
+// Logger's records durations travel as their text (1.5s, as the master's own
+// records show them) and NaN or infinite floats as text, which JSON has no
+// number for (wireValue); the access log's records hold strings and integers
+// only and skip that step, which cost more than the encoding itself.
 //
-//	{"t":<unix ns>,"l":<slog level>,"m":"<message>","a":["key",value,…]}\n
-//
-// with groups flattened to dotted keys. Records are whole lines written
-// under a mutex, never interleaved within the worker; concurrent records are
-// committed together in one write(2) (see pipeOut), and a log call returns
-// only when its record is in the pipe. POSIX makes only writes of at most
-// PIPE_BUF (4096) bytes atomic against other writers of the same pipe; resync
-// gives each worker its own pipe, so the one way a line can be cut is the
-// worker dying inside a write(2) that did not fit the pipe's free space.
-// Every record whose log call had returned is whole before that point; the
-// master relays the cut remainder marked truncated=true rather than drop it.
+// Records are whole lines, one Write each, never interleaved within the
+// worker, and a log call returns only when its record is in the pipe. POSIX
+// makes only writes of at most PIPE_BUF (4096) bytes atomic against other
+// writers of the same pipe; resync gives each worker its own pipe, so the one
+// way a line can be cut is the worker dying inside a write(2) that did not
+// fit the pipe's free space. Every record whose log call had returned is
+// whole before that point; the master relays the cut remainder marked
+// truncated=true rather than drop it.
 //
 // Access records (Worker.AccessLog) go through a second handler on the same
 // pipe that does not wait for its write: see writeLater.
 func NewWorker(w io.Writer, level slog.Leveler) *Worker {
 	out := &pipeOut{w: w}
-	return &Worker{Logger: slog.New(&pipeHandler{out: out, level: level}),
-		access: slog.New(&pipeHandler{out: out, level: level, later: true}), out: out}
+	return &Worker{
+		Logger: slog.New(slog.NewJSONHandler(syncWriter{out}, &slog.HandlerOptions{Level: level, ReplaceAttr: wireValue})),
+		access: slog.New(slog.NewJSONHandler(laterWriter{out}, &slog.HandlerOptions{Level: level})),
+		out:    out,
+	}
+}
+
+// wireValue: see NewWorker.
+func wireValue(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindDuration:
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	case slog.KindFloat64:
+		if f := a.Value.Float64(); math.IsNaN(f) || math.IsInf(f, 0) {
+			a.Value = slog.StringValue(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	}
+	return a
+}
+
+// syncWriter and laterWriter are the two ways into pipeOut: the Logger's
+// records wait for their write(2), the access log's do not.
+type (
+	syncWriter  struct{ *pipeOut }
+	laterWriter struct{ *pipeOut }
+)
+
+func (w syncWriter) Write(rec []byte) (int, error) { return len(rec), w.write(rec) }
+
+func (w laterWriter) Write(rec []byte) (int, error) {
+	w.writeLater(rec)
+	return len(rec), nil
 }
 
 // NewTextWorker is a worker's logging without a master: text lines to w
@@ -53,12 +83,11 @@ type Worker struct {
 // worker exits.
 func (w *Worker) Flush() { w.out.flush() }
 
-// pipeOut commits records to the pipe in groups: a log call appends its
-// record to pending, then whoever holds wmu writes everything pending in one
-// write(2). A call returns only once its own record has been written (by
-// itself or by the goroutine that wrote the group), so "logged" still means
-// "in the pipe" and survives a SIGKILL, while concurrent requests share
-// syscalls. pending holds at most one record per waiting goroutine.
+// pipeOut commits records to the pipe in groups: a record is appended to
+// pending, then whoever holds wmu writes everything pending in one write(2).
+// A synchronous write returns only once its own record has been written, so
+// "logged" still means "in the pipe" and survives a SIGKILL; access records
+// pending meanwhile go out with it, in order.
 type pipeOut struct {
 	w io.Writer
 
@@ -139,91 +168,4 @@ func (o *pipeOut) commit(mine uint64) error {
 		o.spare = nil
 	}
 	return o.err
-}
-
-type pipeHandler struct {
-	out   *pipeOut
-	level slog.Leveler
-	later bool // the access log's: pipeOut.writeLater
-	scope
-}
-
-func (h *pipeHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return l >= h.level.Level()
-}
-
-func (h *pipeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &pipeHandler{out: h.out, level: h.level, later: h.later, scope: h.with(as)}
-}
-
-func (h *pipeHandler) WithGroup(name string) slog.Handler {
-	return &pipeHandler{out: h.out, level: h.level, later: h.later, scope: h.group(name)}
-}
-
-var kvPool = sync.Pool{New: func() any { s := make([]kv, 0, 16); return &s }}
-
-func (h *pipeHandler) Handle(_ context.Context, r slog.Record) error {
-	kp := kvPool.Get().(*[]kv)
-	attrs := h.flatten((*kp)[:0], r)
-	bp := getBuf()
-	b := appendWireHead((*bp)[:0], r.Time, r.Level, r.Message)
-	for i, a := range attrs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendWireKV(b, a)
-	}
-	b = append(b, "]}\n"...)
-	var err error
-	if h.later {
-		h.out.writeLater(b)
-	} else {
-		err = h.out.write(b)
-	}
-	*bp = b
-	putBuf(bp)
-	clear(attrs)
-	*kp = attrs[:0]
-	kvPool.Put(kp)
-	return err
-}
-
-func appendWireHead(b []byte, t time.Time, l slog.Level, msg string) []byte {
-	b = append(b, `{"t":`...)
-	if !t.IsZero() {
-		b = strconv.AppendInt(b, t.UnixNano(), 10)
-	} else {
-		b = append(b, '0')
-	}
-	b = append(b, `,"l":`...)
-	b = strconv.AppendInt(b, int64(l), 10)
-	b = append(b, `,"m":`...)
-	b = appendJSONString(b, msg)
-	return append(b, `,"a":[`...)
-}
-
-// appendWireKV appends one flattened attribute: "key",value.
-func appendWireKV(b []byte, a kv) []byte {
-	b = appendJSONString(b, a.key)
-	b = append(b, ',')
-	v := a.val
-	switch v.Kind() {
-	case slog.KindString:
-		return appendJSONString(b, v.String())
-	case slog.KindInt64:
-		return strconv.AppendInt(b, v.Int64(), 10)
-	case slog.KindUint64:
-		return strconv.AppendUint(b, v.Uint64(), 10)
-	case slog.KindBool:
-		return strconv.AppendBool(b, v.Bool())
-	case slog.KindFloat64:
-		if f := v.Float64(); !math.IsNaN(f) && !math.IsInf(f, 0) && f != math.Trunc(f) {
-			return strconv.AppendFloat(b, f, 'g', -1, 64)
-		}
-	case slog.KindTime:
-		return appendJSONString(b, v.Time().Format(time.RFC3339Nano))
-	}
-	// Strings, durations, whole floats (which would decode as ints), errors
-	// and anything else travel as their text.
-	return appendJSONString(b, string(appendValue(nil, v)))
 }
