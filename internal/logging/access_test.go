@@ -8,11 +8,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/internal/syncbuf"
 )
 
 func TestAccessLogOff(t *testing.T) {
@@ -56,7 +56,7 @@ func TestAccessCombinedText(t *testing.T) {
 // Access records reach the pipe on their own within accessFlushEvery, and an
 // ordinary record written after them follows them.
 func TestAccessRecordsFlushByThemselvesInOrder(t *testing.T) {
-	out := &lockedBuf{}
+	out := &syncbuf.Buffer{}
 	wlog := NewWorker(out, slog.LevelInfo)
 	mw := accessMW(wlog.AccessLog(config.LogConfig{Access: true}, nil))
 	h := mw(http.NotFoundHandler())
@@ -76,23 +76,6 @@ func TestAccessRecordsFlushByThemselvesInOrder(t *testing.T) {
 	if len(lines) != 5 || !strings.Contains(lines[3], `"/b"`) || !strings.Contains(lines[4], "after the requests") {
 		t.Fatalf("order: %q", lines)
 	}
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // With RESYNC_ACCESS_LOG_FILE set, access records go to that file alone and

@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/resync/resync/internal/clientip"
 	"github.com/resync/resync/internal/config"
+	"github.com/resync/resync/tests/loadclient"
 )
 
 // repeatReader yields line n times: a worker's pipe without the worker, to
@@ -177,7 +177,7 @@ func BenchmarkAccessLog(b *testing.B) {
 		}
 		srv := &http.Server{Handler: mw(app)}
 		go srv.Serve(ln)
-		return "http://" + ln.Addr().String() + "/api/v1/health/live", func() {
+		return ln.Addr().String(), func() {
 			srv.Close()
 			pw.Close()
 			<-done
@@ -187,33 +187,13 @@ func BenchmarkAccessLog(b *testing.B) {
 	defer stopOff()
 	onURL, stopOn := serve(true)
 	defer stopOn()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	const clients, round = 16, 500
 	run := func(url string, n int) time.Duration {
-		start := time.Now()
-		var wg sync.WaitGroup
-		next := make(chan struct{}, n)
-		for i := 0; i < n; i++ {
-			next <- struct{}{}
+		took, err := loadclient.Requests(loadclient.Options{Addr: url, KeepAlive: clients}, int64(n), time.Minute)
+		if err != nil {
+			b.Fatal(err)
 		}
-		close(next)
-		for c := 0; c < clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range next {
-					resp, err := client.Get(url)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-			}()
-		}
-		wg.Wait()
-		return time.Since(start)
+		return took
 	}
 	run(offURL, round) // warm up connections on both
 	run(onURL, round)

@@ -1,12 +1,13 @@
 package worker
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/resync/resync/tests/loadclient"
 )
 
 var jsonBody = []byte(`{"status":"alive","timestamp":"2026-11-30T12:00:00Z"}`)
@@ -25,36 +26,22 @@ func observed(h http.Handler) http.Handler {
 }
 
 // BenchmarkMiddlewareOverhead serves a small JSON answer over loopback HTTP
-// with keep-alive, from two servers in one run: plain and behind observe. Rounds alternate so drift hits both alike. It reports req/s of
-// each and their ratio (the issue's goal: on/off >= 0.95). Use a fixed count,
+// with keep-alive (8 loadclient connections), from two servers in one run:
+// plain and behind observe. Rounds alternate so drift hits both alike. It
+// reports req/s of each and their ratio (the issue's goal: on/off >= 0.95). Use a fixed count,
 // e.g. -benchtime=200000x.
 func BenchmarkMiddlewareOverhead(b *testing.B) {
 	off := httptest.NewServer(jsonHandler())
 	defer off.Close()
 	on := httptest.NewServer(observed(jsonHandler()))
 	defer on.Close()
-	const conc = 8
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
-	defer client.CloseIdleConnections()
-
 	run := func(url string, n int) time.Duration {
-		var wg sync.WaitGroup
-		start := time.Now()
-		for g := range conc {
-			wg.Go(func() {
-				for i := g; i < n; i += conc {
-					resp, err := client.Get(url)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-			})
+		took, err := loadclient.Requests(loadclient.Options{Addr: strings.TrimPrefix(url, "http://"), KeepAlive: 8},
+			int64(n), time.Minute)
+		if err != nil {
+			b.Fatal(err)
 		}
-		wg.Wait()
-		return time.Since(start)
+		return took
 	}
 	run(off.URL, 1000) // warm both: connections, buffers
 	run(on.URL, 1000)

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/resync/resync/internal/httpapi"
 	"github.com/resync/resync/internal/logging"
 	"github.com/resync/resync/internal/metrics"
+	"github.com/resync/resync/internal/syncbuf"
 )
 
 // testWorker is a worker with its handler chain's parts and no sockets.
@@ -26,23 +26,6 @@ func testWorker(cs *conns, access *logging.AccessLog) *worker {
 		rec: metrics.NewRecorder(), access: access, conns: cs}
 	w.beforeHeader = cs.beforeHeader
 	return w
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var (
@@ -56,7 +39,7 @@ var (
 // other answer — are counted by the metrics and logged by the access log,
 // each once and with the same status and bytes, read from one Writer.
 func TestChainRecordsEachAnswerOnceForMetricsAndAccessLog(t *testing.T) {
-	pipe := &lockedBuf{}
+	pipe := &syncbuf.Buffer{}
 	wlog := logging.NewWorker(pipe, slog.LevelInfo)
 	w := testWorker(newConns(5*time.Second), wlog.AccessLog(config.LogConfig{Access: true}, nil))
 	entered, release := make(chan struct{}), make(chan struct{})

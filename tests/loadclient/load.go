@@ -174,3 +174,18 @@ func (l *Load) fail(client Client, reused bool, err error) {
 	l.failures = append(l.failures, f)
 	l.byKind[f.Client.String()+" "+f.Kind]++
 }
+
+// Requests runs a load until n requests are answered and returns how long
+// that took: a benchmark's round. Any failure is an error, since a benchmark
+// compares servers that must not fail.
+func Requests(o Options, n int64, timeout time.Duration) (time.Duration, error) {
+	start := time.Now()
+	l := Start(o)
+	err := l.WaitOK(n, timeout)
+	r := l.Stop()
+	took := time.Since(start)
+	if err == nil && len(r.Failures) > 0 {
+		err = fmt.Errorf("load: %s", r)
+	}
+	return took, err
+}
