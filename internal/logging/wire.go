@@ -29,9 +29,13 @@ func parseWire(line string, e *entry) error {
 		if !ok || !p.lit(",") {
 			return errWire
 		}
-		if e.time, ok = parseTime(ts); !ok {
+		// time.Parse has a fast path for RFC 3339: a parser by position
+		// measured no cheaper.
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
 			return errWire
 		}
+		e.time = t
 	}
 	if !p.lit(`"level":`) {
 		return errWire
@@ -96,53 +100,6 @@ func parseLevel(s string) (slog.Level, bool) {
 	}
 	var l slog.Level
 	return l, l.UnmarshalText([]byte(s)) == nil
-}
-
-// parseTime reads time.RFC3339Nano as slog.JSONHandler writes it
-// (time.Time.AppendFormat), by position; anything else goes to time.Parse.
-func parseTime(s string) (time.Time, bool) {
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	if len(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' {
-		y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-		i, ns := 19, 0
-		if s[i] == '.' {
-			digits := 0
-			for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-				if digits < 9 {
-					ns, digits = ns*10+int(s[i]-'0'), digits+1
-				}
-			}
-			for ; digits < 9; digits++ {
-				ns *= 10
-			}
-		}
-		off, ok := 0, false
-		switch rest := s[i:]; {
-		case rest == "Z":
-			ok = true
-		case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-			zh, zm := num(i+1, 2), num(i+4, 2)
-			off, ok = zh*3600+zm*60, zh >= 0 && zm >= 0
-			if rest[0] == '-' {
-				off = -off
-			}
-		}
-		if ok && min(y, mo, d, h, mi, sec) >= 0 && mo <= 12 && d <= 31 && h < 24 && mi < 60 && sec < 60 {
-			t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
-			return time.Unix(t.Unix()-int64(off), int64(ns)), true
-		}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
 }
 
 type wireParser struct {
