@@ -12,9 +12,10 @@ import (
 )
 
 // BenchmarkCachedStatus is a cached /api/v1/tws/status through the routes
-// (httpapi.New; the worker's chain adds the same to both) and the operator guard, beside /api/v1/health/live: what
-// a cache hit costs over the cheapest route ("Done when" asks ≥ 0.8 of its
-// requests/s; this is where to look when it is not).
+// (httpapi.New; the worker's chain adds the same cost to both) and the
+// operator guard, beside /api/v1/health/live: what a cache hit costs over
+// the cheapest route ("Done when" asks ≥ 0.8 of its requests/s; this is
+// where to look when it is not).
 func BenchmarkCachedStatus(b *testing.B) {
 	e := setup(b, nil)
 	h := httpapi.New(httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
