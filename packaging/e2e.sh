@@ -37,16 +37,19 @@ mirror() {
 }
 
 # Trees are built once and booted with --volatile=overlay, so they stay clean.
-# rpm is included for the rpm scriptlet test; procps is deliberately absent so a
-# unit that needs /bin/kill fails here as it would on a minimal server.
-tree_version=1
+# rpm is included for the rpm scriptlet test, redis-server (the package's
+# Recommends) for production mode against a real Redis; procps is deliberately
+# absent so a unit that needs /bin/kill fails here as it would on a minimal
+# server. The stamp holds the package list, so changing it rebuilds the trees.
+include=systemd,systemd-sysv,dbus,init-system-helpers,rpm,redis-server
+tree_version="2 $include"
 for suite in $suites; do
 	root="$cache/$suite"
 	if [ "$(cat "$root/.resync-e2e" 2>/dev/null)" != "$tree_version" ]; then
 		rm -rf "$root" "$root.tmp"
 		mkdir -p "$cache"
 		echo "e2e.sh: debootstrap $suite from $(mirror) into $root"
-		debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,init-system-helpers,rpm \
+		debootstrap --variant=minbase --include="$include" \
 			"$suite" "$root.tmp" "$(mirror)" >"$cache/$suite.log" 2>&1 ||
 			{ tail -n 30 "$cache/$suite.log" >&2; exit 1; }
 		# No getty or network setup wanted in the container; resolv/hostname from the host.

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/resync/resync/internal/control"
+	"github.com/resync/resync/tests/loadclient"
 )
 
 type packages struct {
@@ -100,6 +101,7 @@ func debScenario(t *testing.T, c *container, p packages) {
 		step(t, "measure-access-log", func(t *testing.T) { c.t = t; measureAccessLog(t, c) })
 	}
 	step(t, "doctor", func(t *testing.T) { c.t = t; doctor(t, c) })
+	step(t, "production-with-redis-server", func(t *testing.T) { c.t = t; productionWithRedis(t, c) })
 	step(t, "no test routes", func(t *testing.T) { c.t = t; noTestRoutes(t) })
 	step(t, "watchdog", func(t *testing.T) { c.t = t; watchdog(t, c) })
 	step(t, "admin-disable-respected", func(t *testing.T) {
@@ -235,8 +237,11 @@ func ready(s control.Snapshot) []int {
 }
 
 // warm starts a load and waits until it has been served for a while.
-func warm(t *testing.T) *load {
-	l, err := startLoad(16)
+func warm(t *testing.T) *load { return warmOn(t, loadclient.Options{}) }
+
+// warmOn is warm with the load of startLoadOn.
+func warmOn(t *testing.T, o loadclient.Options) *load {
+	l, err := startLoadOn(16, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,14 +24,21 @@ type load struct {
 	wrk *loadclient.Wrk
 }
 
-func startLoad(clients int) (*load, error) {
-	w, err := loadclient.StartWrk(base+"/api/v1/health/live", clients)
+func startLoad(clients int) (*load, error) { return startLoadOn(clients, loadclient.Options{}) }
+
+// startLoadOn is startLoad on the paths and statuses o names (the health
+// check when it names none); wrk GETs o.GetPath too.
+func startLoadOn(clients int, o loadclient.Options) (*load, error) {
+	path := o.GetPath
+	if path == "" {
+		path = "/api/v1/health/live"
+	}
+	w, err := loadclient.StartWrk(base+path, clients)
 	if err != nil {
 		return nil, err
 	}
-	raw := loadclient.Start(loadclient.Options{Addr: "127.0.0.1:8000",
-		KeepAlive: clients / 2, Fresh: max(clients/4, 1), Post: max(clients/4, 1)})
-	return &load{raw: raw, wrk: w}, nil
+	o.Addr, o.KeepAlive, o.Fresh, o.Post = "127.0.0.1:8000", clients/2, max(clients/4, 1), max(clients/4, 1)
+	return &load{raw: loadclient.Start(o), wrk: w}, nil
 }
 
 // stop ends the load and returns what each load saw, and a failure summary
