@@ -81,9 +81,9 @@ func (s *SSE) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if lastSent != "" && !idLess(lastSent, e.ID) {
 				continue // already replayed
 			}
-			writeEvent(out, e)
+			writeEvent(out, *e)
 			for more := len(sub.C); more > 0; more-- { // what is queued goes in one write
-				writeEvent(out, <-sub.C)
+				writeEvent(out, *<-sub.C)
 			}
 			if !send() {
 				return

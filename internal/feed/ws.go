@@ -88,7 +88,7 @@ func (s *WS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case e := <-sub.C:
-			if cl.wants(e) && cl.sendRaw(ctx, eventMessage(e)) != nil {
+			if cl.wants(*e) && cl.sendRaw(ctx, eventMessage(*e)) != nil {
 				return
 			}
 		case msg := <-in:
