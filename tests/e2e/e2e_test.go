@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,7 +101,6 @@ func debScenario(t *testing.T, c *container, p packages) {
 	}
 	step(t, "doctor", func(t *testing.T) { c.t = t; doctor(t, c) })
 	step(t, "production-with-redis-server", func(t *testing.T) { c.t = t; productionWithRedis(t, c) })
-	step(t, "no test routes", func(t *testing.T) { c.t = t; noTestRoutes(t) })
 	step(t, "watchdog", func(t *testing.T) { c.t = t; watchdog(t, c) })
 	step(t, "admin-disable-respected", func(t *testing.T) {
 		c.t = t
@@ -477,23 +475,6 @@ func expectNothingLeft(t *testing.T, c *container) {
 func output(c *container, args ...string) string {
 	out, _ := c.run(args...)
 	return out
-}
-
-// noTestRoutes: the packaged binary is built without -tags testhooks, so
-// the test-only /debug routes answer 404 like any unknown path.
-func noTestRoutes(t *testing.T) {
-	client := &http.Client{Timeout: 10 * time.Second}
-	for _, path := range []string{"/debug/panic", "/debug/sleep?d=1ms", "/debug/alloc"} {
-		resp, err := client.Get("http://127.0.0.1:8000" + path)
-		if err != nil {
-			t.Errorf("GET %s: %v", path, err)
-			continue
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s = %d in the packaged binary, want 404", path, resp.StatusCode)
-		}
-	}
 }
 
 // doctor runs `resync doctor` as an administrator would, in production mode:
