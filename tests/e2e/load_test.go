@@ -63,11 +63,15 @@ func (l *load) stop() (string, string) {
 // okCount is the raw client's answers so far.
 func (l *load) okCount() int { return int(l.raw.OK()) }
 
+// fresh is the client of the stages' checks: one connection per request, as
+// curl makes. A kept-alive connection from before a reload may get one more
+// answer from an old worker (the drain's rule), with the old configuration.
+var fresh = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+
 // get1 makes one request with a fresh connection (a check, not load).
 func get1() error {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/api/v1/health/live", nil)
-	resp, err := client.Do(req)
+	resp, err := fresh.Do(req)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func productionWithRedis(t *testing.T, c *container) {
 	if code, check := readyRedis(t); code != http.StatusOK || check["status"] != "ok" {
 		t.Errorf("readiness with redis-server up: %d %v, want 200 and redis ok", code, check)
 	}
-	resp, err := http.Get(base + "/api/v1/metrics")
+	resp, err := fresh.Get(base + "/api/v1/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +94,7 @@ func productionWithRedis(t *testing.T, c *container) {
 // readyRedis returns /api/v1/health/ready's status code and its checks.redis.
 func readyRedis(t *testing.T) (int, map[string]any) {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(base + "/api/v1/health/ready")
+	resp, err := fresh.Get(base + "/api/v1/health/ready")
 	if err != nil {
 		t.Fatalf("GET /api/v1/health/ready: %v", err)
 	}
@@ -119,7 +118,6 @@ func watchReadiness() func() (time.Duration, map[int]int) {
 		stop     = make(chan struct{})
 		finished = make(chan struct{})
 	)
-	client := &http.Client{Timeout: 5 * time.Second}
 	go func() {
 		defer close(finished)
 		last := time.Now()
@@ -133,7 +131,7 @@ func watchReadiness() func() (time.Duration, map[int]int) {
 				Checks map[string]map[string]any `json:"checks"`
 			}
 			code := 0
-			if resp, err := client.Get(base + "/api/v1/health/ready"); err == nil {
+			if resp, err := fresh.Get(base + "/api/v1/health/ready"); err == nil {
 				code = resp.StatusCode
 				json.NewDecoder(resp.Body).Decode(&doc)
 				resp.Body.Close()

@@ -15,9 +15,8 @@ import (
 // the test-only /debug/* routes (slow requests, panics, memory, a route per
 // role) do not exist in it: 404, and nothing done.
 func noDebugRoutes(t *testing.T) {
-	client := &http.Client{Timeout: 10 * time.Second}
 	for _, path := range []string{"/debug/sleep?d=1s", "/debug/panic", "/debug/alloc?mb=64", "/debug/admin", "/debug/operator"} {
-		resp, err := client.Get(base + path)
+		resp, err := fresh.Get(base + path)
 		if err != nil {
 			t.Errorf("GET %s: %v", path, err)
 			continue
@@ -43,7 +42,6 @@ func secretsNotInJournal(t *testing.T, c *container) {
 		c.must("systemctl", "reload", "resync")
 	}()
 	c.must("systemctl", "reload", "resync")
-	client := &http.Client{Timeout: 10 * time.Second}
 	id := fmt.Sprintf("e2e-secrets-%d", time.Now().UnixNano())
 	do := func(path string, h ...string) int {
 		req, _ := http.NewRequest("GET", base+path, nil)
@@ -51,7 +49,7 @@ func secretsNotInJournal(t *testing.T, c *container) {
 		for i := 0; i+1 < len(h); i += 2 {
 			req.Header.Set(h[i], h[i+1])
 		}
-		resp, err := client.Do(req)
+		resp, err := fresh.Do(req)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
