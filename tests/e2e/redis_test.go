@@ -94,18 +94,27 @@ func productionWithRedis(t *testing.T, c *container) {
 // readyRedis returns /api/v1/health/ready's status code and its checks.redis.
 func readyRedis(t *testing.T) (int, map[string]any) {
 	t.Helper()
-	resp, err := fresh.Get(base + "/api/v1/health/ready")
+	code, check, err := readRedis()
 	if err != nil {
 		t.Fatalf("GET /api/v1/health/ready: %v", err)
+	}
+	return code, check
+}
+
+// readRedis is readyRedis for a goroutine, which cannot end the test.
+func readRedis() (int, map[string]any, error) {
+	resp, err := fresh.Get(base + "/api/v1/health/ready")
+	if err != nil {
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	var doc struct {
 		Checks map[string]map[string]any `json:"checks"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatalf("GET /api/v1/health/ready: %v", err)
+		return resp.StatusCode, nil, err
 	}
-	return resp.StatusCode, doc.Checks["redis"]
+	return resp.StatusCode, doc.Checks["redis"], nil
 }
 
 // watchReadiness polls readiness every 50 ms until the returned function is
@@ -127,18 +136,10 @@ func watchReadiness() func() (time.Duration, map[int]int) {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			var doc struct {
-				Checks map[string]map[string]any `json:"checks"`
-			}
-			code := 0
-			if resp, err := fresh.Get(base + "/api/v1/health/ready"); err == nil {
-				code = resp.StatusCode
-				json.NewDecoder(resp.Body).Decode(&doc)
-				resp.Body.Close()
-			}
+			code, check, _ := readRedis()
 			now := time.Now()
 			codes[code]++
-			if doc.Checks["redis"]["status"] != "ok" {
+			if check["status"] != "ok" {
 				notOK += now.Sub(last)
 			}
 			last = now
