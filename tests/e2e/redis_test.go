@@ -84,9 +84,9 @@ func productionWithRedis(t *testing.T, c *container) {
 		t.Errorf("readiness answered %v during the Redis restart; want only 200: Redis is not critical by default", codes)
 	}
 	// journald may suppress these under load (see secretsNotInJournal), so
-	// they are shown, not counted; each names its worker (worker_pid): every
-	// worker logs the incident once. No -u: systemd 252 combines it with a
-	// cursor wrongly (see badEnvReload).
+	// they are shown, not counted; each names its worker (worker_pid), and
+	// each worker keeps its own incident (docs/redis.md). No -u: systemd 252
+	// combines it with a cursor wrongly (see badEnvReload).
 	log, _ := c.run("sh", "-c", "journalctl --no-pager -o cat --after-cursor '"+cur+"' | grep 'rate limiter: redis' || true")
 	t.Logf("the limiter's incident lines in the journal:\n%s", log)
 }
